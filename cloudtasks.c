@@ -1,0 +1,2 @@
+#define CLOUDTASKS_IMPLEMENTATION
+#include "cloudtasks.h"
