@@ -744,9 +744,38 @@ typedef struct cloudtasks__json_input {
     cloudtasks_error *err;
 } cloudtasks__json_input;
 
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_ws(const unsigned char *p, const unsigned char *end) {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define CLOUDTASKS__SWAR 1
+#  define CLOUDTASKS__ONES UINT64_C(0x0101010101010101)
+#  define CLOUDTASKS__HIGHS UINT64_C(0x8080808080808080)
+/* Nonzero if any byte of w is zero / below n (n <= 128): the classic bit tricks, eight bytes at once. */
+#  define CLOUDTASKS__HAS_ZERO(w) (((w) - CLOUDTASKS__ONES) & ~(w) & CLOUDTASKS__HIGHS)
+#  define CLOUDTASKS__HAS_LESS(w, n) (((w) - CLOUDTASKS__ONES * (n)) & ~(w) & CLOUDTASKS__HIGHS)
+#endif
+
+/* Skips JSON whitespace. Pretty-printed documents indent every line, so the run of spaces after a
+   newline is measured eight bytes at a time. */
+CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_ws_slow(const unsigned char *p, const unsigned char *end) {
+    while (p < end) {
+        unsigned char c = *p;
+        if (c == ' ' || c == '\t' || c == '\r') { p++; continue; }
+        if (c != '\n') return p;
+        p++;
+#ifdef CLOUDTASKS__SWAR
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            w ^= UINT64_C(0x2020202020202020);
+            if (w) { p += __builtin_ctzll(w) / 8; break; }
+            p += 8;
+        }
+#endif
+    }
     return p;
+}
+
+static inline const unsigned char *cloudtasks__json_ws(const unsigned char *p, const unsigned char *end) {
+    return p < end && *p > ' ' ? p : cloudtasks__json_ws_slow(p, end);
 }
 
 /* Reports "what was expected" at p, with line and column, and returns NULL for the caller to pass on. */
@@ -772,7 +801,7 @@ CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_fail(const cloudtasks_
 
 /* Length of the valid UTF-8 sequence at p (Unicode table 3-7: no overlongs, no surrogates, nothing
    past U+10FFFF), or 0 if the bytes there are not one. */
-CLOUDTASKS__PRIVATE size_t cloudtasks__utf8_valid(const unsigned char *p, const unsigned char *end) {
+static inline size_t cloudtasks__utf8_valid(const unsigned char *p, const unsigned char *end) {
     unsigned char c = p[0], lo = 0x80, hi = 0xBF;
     size_t n, i;
     if (c < 0x80) return 1;
@@ -787,158 +816,6 @@ CLOUDTASKS__PRIVATE size_t cloudtasks__utf8_valid(const unsigned char *p, const 
     return n;
 }
 
-/* First pass, over a string whose opening quote is at p: checks it and returns the byte after the
-   closing quote. */
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_check_string(const cloudtasks__json_input *in, const unsigned char *p) {
-    const unsigned char *end = in->end;
-    p++;
-    for (;;) {
-        size_t n;
-        while (p < end && (cloudtasks__json_class[*p] & CLOUDTASKS__JSON_PLAIN)) p++;
-        if (p == end) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected '\"' to close the string");
-        if (*p == '"') return p + 1;
-        if (*p == '\\') {
-            if (p + 1 == end) return cloudtasks__json_fail(in, p + 1, CLOUDTASKS_EJSON, "expected an escape character after '\\'");
-            switch (p[1]) {
-            case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': p += 2; break;
-            case 'u': {
-                int i;
-                for (i = 2; i < 6; i++)
-                    if (p + i >= end || cloudtasks__hexval(p[i]) < 0)
-                        return cloudtasks__json_fail(in, p + i, CLOUDTASKS_EJSON, "expected 4 hex digits after '\\u'");
-                p += 6;
-                break;
-            }
-            default:
-                return cloudtasks__json_fail(in, p + 1, CLOUDTASKS_EJSON, "expected one of \" \\ / b f n r t u after '\\'");
-            }
-            continue;
-        }
-        if (*p < 0x20) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a control character in a string to be escaped");
-        n = cloudtasks__utf8_valid(p, end);
-        if (!n) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected valid UTF-8 in the string");
-        p += n;
-    }
-}
-
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_check_number(const cloudtasks__json_input *in, const unsigned char *p) {
-    const unsigned char *end = in->end;
-#define CLOUDTASKS__DIGIT(q) ((q) < end && *(q) >= '0' && *(q) <= '9')
-    if (*p == '-') p++;
-    if (!CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a digit");
-    if (*p == '0') {
-        p++;
-        if (CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected no digit after a leading zero");
-    } else {
-        while (CLOUDTASKS__DIGIT(p)) p++;
-    }
-    if (p < end && *p == '.') {
-        p++;
-        if (!CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a digit after the decimal point");
-        while (CLOUDTASKS__DIGIT(p)) p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-')) p++;
-        if (!CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a digit in the exponent");
-        while (CLOUDTASKS__DIGIT(p)) p++;
-    }
-#undef CLOUDTASKS__DIGIT
-    return p;
-}
-
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_check_word(const cloudtasks__json_input *in, const unsigned char *p,
-                                                                   const char *word) {
-    size_t i, n = strlen(word);
-    for (i = 0; i < n; i++)
-        if (p + i >= in->end || p[i] != (unsigned char)word[i]) {
-            char what[32];
-            snprintf(what, sizeof what, "expected '%s'", word);
-            return cloudtasks__json_fail(in, p + i, CLOUDTASKS_EJSON, what);
-        }
-    return p + n;
-}
-
-/* First pass, at a member's key: the key, the ':' and the space before the value. */
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_check_key(const cloudtasks__json_input *in, const unsigned char *p) {
-    p = cloudtasks__json_ws(p, in->end);
-    if (p == in->end || *p != '"') return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a string key");
-    if (!(p = cloudtasks__json_check_string(in, p))) return NULL;
-    p = cloudtasks__json_ws(p, in->end);
-    if (p == in->end || *p != ':') return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected ':' after the object key");
-    return p + 1;
-}
-
-/* The first pass checks the whole text against the grammar and counts what the second pass will
-   store: one node per value or key, and at most the raw length + 1 bytes per string. It keeps only
-   a byte per open container, so nesting costs no recursion. */
-CLOUDTASKS__PRIVATE int cloudtasks__json_measure(const cloudtasks__json_input *in, size_t *node_count, size_t *string_bytes) {
-    unsigned char is_object[CLOUDTASKS_JSON_MAX_DEPTH];
-    size_t depth = 0, nodes = 0, bytes = 0;
-    const unsigned char *p = in->begin, *end = in->end, *q;
-    for (;;) {
-        p = cloudtasks__json_ws(p, end);
-        if (p == end) return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a value");
-        nodes++;
-        switch (*p) {
-        case '[': case '{':
-            if (depth == CLOUDTASKS_JSON_MAX_DEPTH) {
-                char what[80];
-                snprintf(what, sizeof what, "expected at most %d nested arrays and objects", CLOUDTASKS_JSON_MAX_DEPTH);
-                return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EDEPTH, what);
-            }
-            is_object[depth++] = *p == '{';
-            p = cloudtasks__json_ws(p + 1, end);
-            if (p < end && *p == (is_object[depth - 1] ? '}' : ']')) { p++; depth--; break; }
-            if (is_object[depth - 1]) {
-                q = p;
-                if (!(p = cloudtasks__json_check_key(in, p))) return 0;
-                nodes++;
-                bytes += (size_t)(p - q);
-            }
-            continue;
-        case '"':
-            q = p;
-            if (!(p = cloudtasks__json_check_string(in, p))) return 0;
-            bytes += (size_t)(p - q);           /* >= decoded length + 1 for the NUL */
-            break;
-        case 't': if (!(p = cloudtasks__json_check_word(in, p, "true"))) return 0; break;
-        case 'f': if (!(p = cloudtasks__json_check_word(in, p, "false"))) return 0; break;
-        case 'n': if (!(p = cloudtasks__json_check_word(in, p, "null"))) return 0; break;
-        default:
-            if (*p != '-' && (*p < '0' || *p > '9'))
-                return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON,
-                                               "expected a value (object, array, string, number, true, false or null)");
-            if (!(p = cloudtasks__json_check_number(in, p))) return 0;
-            break;
-        }
-        /* After a value: close finished containers, then find the separator before the next one. */
-        for (;;) {
-            p = cloudtasks__json_ws(p, end);
-            if (depth == 0) {
-                if (p != end) return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected the end of the text after the JSON value");
-                *node_count = nodes;
-                *string_bytes = bytes;
-                return 1;
-            }
-            if (p < end && *p == ',') {
-                p++;
-                if (is_object[depth - 1]) {
-                    q = cloudtasks__json_ws(p, end);
-                    if (!(p = cloudtasks__json_check_key(in, q))) return 0;
-                    nodes++;
-                    bytes += (size_t)(p - q);
-                }
-                break;
-            }
-            if (p < end && *p == (is_object[depth - 1] ? '}' : ']')) { p++; depth--; continue; }
-            return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, is_object[depth - 1]
-                                           ? "expected ',' or '}' after an object member"
-                                           : "expected ',' or ']' after an array element");
-        }
-    }
-}
-
 CLOUDTASKS__PRIVATE char *cloudtasks__utf8_put(char *d, uint32_t cp) {
     if (cp < 0x80) { *d++ = (char)cp; }
     else if (cp < 0x800) { *d++ = (char)(0xC0 | cp >> 6); *d++ = (char)(0x80 | (cp & 63)); }
@@ -951,41 +828,81 @@ CLOUDTASKS__PRIVATE char *cloudtasks__utf8_put(char *d, uint32_t cp) {
     return d;
 }
 
-CLOUDTASKS__PRIVATE uint32_t cloudtasks__hex4(const unsigned char *p) {
-    return (uint32_t)(cloudtasks__hexval(p[0]) << 12 | cloudtasks__hexval(p[1]) << 8 |
-                      cloudtasks__hexval(p[2]) << 4 | cloudtasks__hexval(p[3]));
+/* The 4 hex digits at p as a number, or -1 if they are not 4 hex digits. */
+CLOUDTASKS__PRIVATE long cloudtasks__hex4(const unsigned char *p, const unsigned char *end) {
+    long v = 0;
+    int i;
+    if (end - p < 4) return -1;
+    for (i = 0; i < 4; i++) {
+        int h = cloudtasks__hexval(p[i]);
+        if (h < 0) return -1;
+        v = v << 4 | h;
+    }
+    return v;
 }
 
-/* Second pass: decodes the checked string at p (its opening quote) to *cursor. A lone UTF-16
-   surrogate has no UTF-8 form, so it becomes U+FFFD. */
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_decode_string(const unsigned char *p, char **cursor, cloudtasks_json *v) {
+/* Checks and decodes the string whose opening quote is at p into *cursor (with a NUL after it)
+   and returns the byte after the closing quote. A lone UTF-16 surrogate has no UTF-8 form, so it
+   becomes U+FFFD. The decoded text is never longer than the quoted text, which is how the caller
+   sized the space. */
+CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_string(const cloudtasks__json_input *in, const unsigned char *p,
+                                                               char **cursor, cloudtasks_json *v) {
+    const unsigned char *end = in->end;
     char *d = *cursor, *start = d;
     p++;
     for (;;) {
-        const unsigned char *q = p;
-        while (cloudtasks__json_class[*q] & CLOUDTASKS__JSON_COPY) q++;
-        memcpy(d, p, (size_t)(q - p));
-        d += q - p;
-        p = q;
+#ifdef CLOUDTASKS__SWAR
+        /* Copies eight bytes before looking at them: the decoded text never runs ahead of the
+           input, so the store stays inside the space sized for the strings. */
+        while (end - p >= 8) {
+            uint64_t w, stop;
+            memcpy(&w, p, 8);
+            memcpy(d, &w, 8);
+            stop = CLOUDTASKS__HAS_ZERO(w ^ UINT64_C(0x2222222222222222)) | CLOUDTASKS__HAS_ZERO(w ^ UINT64_C(0x5C5C5C5C5C5C5C5C)) |
+                   CLOUDTASKS__HAS_LESS(w, 0x20) | (w & CLOUDTASKS__HIGHS);
+            if (stop) {          /* the lowest flag marks the first byte that needs a look */
+                p += __builtin_ctzll(stop) / 8;
+                d += __builtin_ctzll(stop) / 8;
+                break;
+            }
+            p += 8;
+            d += 8;
+        }
+#endif
+        while (p < end && (cloudtasks__json_class[*p] & CLOUDTASKS__JSON_PLAIN)) *d++ = (char)*p++;
+        if (p == end) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected '\"' to close the string");
         if (*p == '"') break;
-        switch (p[1]) {
-        case 'b': *d++ = '\b'; p += 2; break;
-        case 'f': *d++ = '\f'; p += 2; break;
-        case 'n': *d++ = '\n'; p += 2; break;
-        case 'r': *d++ = '\r'; p += 2; break;
-        case 't': *d++ = '\t'; p += 2; break;
-        case 'u': {
-            uint32_t cp = cloudtasks__hex4(p + 2);
+        if (*p == '\\') {
+            long cp, lo;
+            if (p + 1 == end) return cloudtasks__json_fail(in, p + 1, CLOUDTASKS_EJSON, "expected an escape character after '\\'");
+            switch (p[1]) {
+            case '"': case '\\': case '/': *d++ = (char)p[1]; p += 2; continue;
+            case 'b': *d++ = '\b'; p += 2; continue;
+            case 'f': *d++ = '\f'; p += 2; continue;
+            case 'n': *d++ = '\n'; p += 2; continue;
+            case 'r': *d++ = '\r'; p += 2; continue;
+            case 't': *d++ = '\t'; p += 2; continue;
+            case 'u': break;
+            default:
+                return cloudtasks__json_fail(in, p + 1, CLOUDTASKS_EJSON, "expected one of \" \\ / b f n r t u after '\\'");
+            }
+            if ((cp = cloudtasks__hex4(p + 2, end)) < 0)
+                return cloudtasks__json_fail(in, p + 2, CLOUDTASKS_EJSON, "expected 4 hex digits after '\\u'");
             p += 6;
-            if (cp >= 0xD800 && cp <= 0xDBFF && p[0] == '\\' && p[1] == 'u') {
-                uint32_t lo = cloudtasks__hex4(p + 2);
-                if (lo >= 0xDC00 && lo <= 0xDFFF) { cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00); p += 6; }
+            if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
+                (lo = cloudtasks__hex4(p + 2, end)) >= 0xDC00 && lo <= 0xDFFF) {
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
             }
             if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
-            d = cloudtasks__utf8_put(d, cp);
-            break;
+            d = cloudtasks__utf8_put(d, (uint32_t)cp);
+            continue;
         }
-        default: *d++ = (char)p[1]; p += 2; break; /* '"', '\\' and '/' */
+        if (*p < 0x20) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a control character in a string to be escaped");
+        while (p < end && *p >= 0x80) {          /* a run of non-ASCII text */
+            size_t n = cloudtasks__utf8_valid(p, end);
+            if (!n) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected valid UTF-8 in the string");
+            do *d++ = (char)*p++; while (--n);
         }
     }
     *d = '\0';
@@ -1001,13 +918,13 @@ static const double cloudtasks__pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 
 
 #if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
 #define CLOUDTASKS__X87 1
+static const long double cloudtasks__pow10l[28] = {
+    1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
+    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 /* m * 10^e10 for m < 2^64 and |e10| <= 27, where both operands are exact in the x87's 64-bit
    mantissa, so the quotient or product carries a single rounding. Rounding that to double is then
    correct unless the extended result sits exactly on a halfway point between two doubles (its 11
    extra bits are 10000000000); only then is the answer unknown, and the caller falls back. */
-static const long double cloudtasks__pow10l[28] = {
-    1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
-    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
 CLOUDTASKS__PRIVATE int cloudtasks__json_x87(uint64_t m, int e10, double *out) {
     long double x = (long double)m;
     unsigned char bytes[sizeof(long double)];
@@ -1021,37 +938,70 @@ CLOUDTASKS__PRIVATE int cloudtasks__json_x87(uint64_t m, int e10, double *out) {
 }
 #endif
 
-/* Second pass: converts the checked number at p to the nearest double. Up to 19 significant
-   digits go through exact fast paths; anything else is rewritten without its decimal point
-   ("1234e-3") so strtod reads it the same in every locale. */
-CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_decode_number(const unsigned char *p, const unsigned char *end,
-                                                                      double *out) {
-    const unsigned char *s = p;
+/* Exactly the number whose checked text is [s, end): rewritten without its decimal point
+   ("1234e-3"), which strtod reads the same in every locale. */
+CLOUDTASKS__PRIVATE double cloudtasks__json_strtod(const unsigned char *s, const unsigned char *end) {
+    char small[80], *text = small, *t;
+    size_t n = (size_t)(end - s) + 24;
+    long exponent = 0, point = 0;
+    double x;
+    const unsigned char *q;
+    for (q = s; q < end && *q != 'e' && *q != 'E'; q++) {}
+    if (q < end) {
+        int negative = *++q == '-';
+        if (*q == '+' || *q == '-') q++;
+        for (; q < end && exponent < 100000000L; q++) exponent = exponent * 10 + (*q - '0');
+        if (negative) exponent = -exponent;
+    }
+    if (n > sizeof small && !(text = (char *)CLOUDTASKS_MALLOC(n))) return 0.0; /* only when memory is exhausted */
+    t = text;
+    for (q = s; q < end && *q != 'e' && *q != 'E'; q++) {
+        if (*q == '.') point = 1;
+        else { *t++ = (char)*q; exponent -= point && *q != '-'; }
+    }
+    snprintf(t, 24, "e%ld", exponent);
+    x = strtod(text, NULL);
+    if (text != small) CLOUDTASKS_FREE(text);
+    return x;
+}
+
+/* Checks the number at p and converts it to the nearest double. Up to 19 significant digits go
+   through exact fast paths; anything else goes through strtod. */
+CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_number(const cloudtasks__json_input *in, const unsigned char *p,
+                                                               double *out) {
+    const unsigned char *s = p, *end = in->end;
     uint64_t m = 0;
     int negative = 0, digits = 0, dropped = 0;
     long e10 = 0, exponent = 0;
+#define CLOUDTASKS__DIGIT(q) ((q) < end && *(q) >= '0' && *(q) <= '9')
     if (*p == '-') { negative = 1; p++; }
-    for (; p < end && *p >= '0' && *p <= '9'; p++) {
-        if (m == 0 && *p == '0') continue;
-        if (digits < 19) { m = m * 10 + (uint64_t)(*p - '0'); digits++; }
+    if (!CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a digit");
+    if (*p == '0') {
+        p++;
+        if (CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected no digit after a leading zero");
+    }
+    for (; CLOUDTASKS__DIGIT(p); p++) {
+        if (digits < 19) { m = m * 10 + (uint64_t)(*p - '0'); digits += m != 0; }
         else { e10++; dropped |= *p != '0'; }
     }
     if (p < end && *p == '.') {
-        for (p++; p < end && *p >= '0' && *p <= '9'; p++) {
-            if (m == 0 && *p == '0') { e10--; continue; }
-            if (digits < 19) { m = m * 10 + (uint64_t)(*p - '0'); digits++; e10--; }
+        p++;
+        if (!CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a digit after the decimal point");
+        for (; CLOUDTASKS__DIGIT(p); p++) {
+            if (digits < 19) { m = m * 10 + (uint64_t)(*p - '0'); digits += m != 0; e10--; }
             else dropped |= *p != '0';
         }
     }
     if (p < end && (*p == 'e' || *p == 'E')) {
         int eneg = 0;
         p++;
-        if (*p == '+' || *p == '-') eneg = *p++ == '-';
-        for (; p < end && *p >= '0' && *p <= '9'; p++)
+        if (p < end && (*p == '+' || *p == '-')) eneg = *p++ == '-';
+        if (!CLOUDTASKS__DIGIT(p)) return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a digit in the exponent");
+        for (; CLOUDTASKS__DIGIT(p); p++)
             if (exponent < 100000000L) exponent = exponent * 10 + (*p - '0');
-        if (eneg) exponent = -exponent;
+        e10 += eneg ? -exponent : exponent;
     }
-    e10 += exponent;
+#undef CLOUDTASKS__DIGIT
     if (m == 0) { *out = negative ? -0.0 : 0.0; return p; }
     if (!dropped) {
         if (m <= (UINT64_C(1) << 53) && e10 >= -22 && e10 <= 22) {
@@ -1067,82 +1017,128 @@ CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_decode_number(const un
         }
 #endif
     }
-    {
-        char small[80], *text = small, *t;
-        size_t n = (size_t)(p - s) + 24;
-        long point = 0;
-        const unsigned char *q;
-        if (n > sizeof small && !(text = (char *)CLOUDTASKS_MALLOC(n))) {
-            *out = 0.0; /* only under memory exhaustion: still a number, never a crash */
-            return p;
-        }
-        t = text;
-        if (negative) *t++ = '-';
-        for (q = s + negative; q < p && *q != 'e' && *q != 'E'; q++) {
-            if (*q == '.') point = 1;
-            else { *t++ = (char)*q; exponent -= point; }
-        }
-        snprintf(t, 24, "e%ld", exponent);
-        *out = strtod(text, NULL);
-        if (text != small) CLOUDTASKS_FREE(text);
-    }
+    *out = cloudtasks__json_strtod(s, p);
     return p;
 }
 
-/* Second pass: builds the checked text into exactly count nodes without recursion. Values are
-   pushed on a stack that grows up from nodes[0]; when a container closes, its children move as one
-   block to the top of the array, which grows down, so they end up contiguous and in order. The two
-   regions never meet: each node is in at most one of them. */
-CLOUDTASKS__PRIVATE void cloudtasks__json_build(const unsigned char *p, const unsigned char *end, cloudtasks_json *nodes,
-                                                size_t count, char *strings) {
-    size_t top = 0, done = count, open = SIZE_MAX;
+CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_word(const cloudtasks__json_input *in, const unsigned char *p,
+                                                             const char *word) {
+    size_t i, n = strlen(word);
+    for (i = 0; i < n; i++)
+        if (p + i >= in->end || p[i] != (unsigned char)word[i]) {
+            char what[32];
+            snprintf(what, sizeof what, "expected '%s'", word);
+            return cloudtasks__json_fail(in, p + i, CLOUDTASKS_EJSON, what);
+        }
+    return p + n;
+}
+
+/* A member's key, the ':' and the space before its value. */
+CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_key(const cloudtasks__json_input *in, const unsigned char *p,
+                                                            char **cursor, cloudtasks_json *v) {
+    p = cloudtasks__json_ws(p, in->end);
+    if (p == in->end || *p != '"') return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a string key");
+    if (!(p = cloudtasks__json_string(in, p, cursor, v))) return NULL;
+    p = cloudtasks__json_ws(p, in->end);
+    if (p == in->end || *p != ':') return cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected ':' after the object key");
+    return p + 1;
+}
+
+/* An upper bound on the nodes a text needs: every value or key but the root comes right after a
+   '[', '{', ',' or ':'. Counting those bytes everywhere, inside strings too, is never too low and
+   runs eight bytes at a time. */
+CLOUDTASKS__PRIVATE size_t cloudtasks__json_node_bound(const unsigned char *p, const unsigned char *end) {
+    size_t count = 1;
+#ifdef CLOUDTASKS__SWAR
+    const uint64_t low7 = UINT64_C(0x7F7F7F7F7F7F7F7F);
+    for (; end - p >= 8; p += 8) {
+        uint64_t w, a, c, d;
+        memcpy(&w, p, 8);
+        a = (w | UINT64_C(0x2020202020202020)) ^ UINT64_C(0x7B7B7B7B7B7B7B7B); /* '[' | 0x20 is '{' */
+        c = w ^ UINT64_C(0x2C2C2C2C2C2C2C2C);   /* ',' */
+        d = w ^ UINT64_C(0x3A3A3A3A3A3A3A3A);   /* ':' */
+        /* a byte's high bit ends up set exactly when that byte is nonzero */
+        a = ((a & low7) + low7) | a;
+        c = ((c & low7) + low7) | c;
+        d = ((d & low7) + low7) | d;
+        /* one flag bit per byte, summed by a multiply: no popcount instruction needed */
+        count += (size_t)((((~(a & c & d) & CLOUDTASKS__HIGHS) >> 7) * CLOUDTASKS__ONES) >> 56);
+    }
+#endif
+    for (; p < end; p++) count += *p == '[' || *p == '{' || *p == ',' || *p == ':';
+    return count;
+}
+
+/* Checks the text and builds it into nodes in one pass, without recursion. Values are pushed on a
+   stack that grows up from nodes[0]; when a container closes, its children move as one block to
+   the top of the array, which grows down, so they end up contiguous and in order. Each node lives
+   in at most one of the two regions and there are at most `bound` nodes, so they never meet. */
+CLOUDTASKS__PRIVATE int cloudtasks__json_build(const cloudtasks__json_input *in, cloudtasks_json *nodes, size_t bound,
+                                               char *strings) {
+    const unsigned char *p = in->begin, *end = in->end;
+    size_t top = 0, done = bound, open = SIZE_MAX, depth = 0;
     for (;;) {
         cloudtasks_json *v;
         p = cloudtasks__json_ws(p, end);
+        if (p == end) return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected a value");
         v = &nodes[top++];
+        v->len = 0;
         switch (*p) {
         case '[': case '{':
+            if (depth == CLOUDTASKS_JSON_MAX_DEPTH) {
+                char what[80];
+                snprintf(what, sizeof what, "expected at most %d nested arrays and objects", CLOUDTASKS_JSON_MAX_DEPTH);
+                return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EDEPTH, what);
+            }
+            depth++;
             v->type = *p == '{' ? CLOUDTASKS_JSON_OBJECT : CLOUDTASKS_JSON_ARRAY;
-            v->len = 0;
             v->u.open = open;
             open = top - 1;
             p = cloudtasks__json_ws(p + 1, end);
-            if (*p != ']' && *p != '}') {
-                if (v->type == CLOUDTASKS_JSON_OBJECT) {
-                    p = cloudtasks__json_decode_string(p, &strings, &nodes[top++]);
-                    p = cloudtasks__json_ws(p, end) + 1;
-                }
-                continue;
-            }
-            break;                                   /* empty: the loop below closes it */
-        case '"': p = cloudtasks__json_decode_string(p, &strings, v); break;
-        case 't': v->type = CLOUDTASKS_JSON_TRUE; v->len = 0; p += 4; break;
-        case 'f': v->type = CLOUDTASKS_JSON_FALSE; v->len = 0; p += 5; break;
-        case 'n': v->type = CLOUDTASKS_JSON_NULL; v->len = 0; p += 4; break;
-        default: v->type = CLOUDTASKS_JSON_NUMBER; v->len = 0; p = cloudtasks__json_decode_number(p, end, &v->u.number); break;
+            if (p < end && *p == (v->type == CLOUDTASKS_JSON_OBJECT ? '}' : ']')) break; /* empty: closed below */
+            if (v->type == CLOUDTASKS_JSON_OBJECT && !(p = cloudtasks__json_key(in, p, &strings, &nodes[top++]))) return 0;
+            continue;
+        case '"': if (!(p = cloudtasks__json_string(in, p, &strings, v))) return 0; break;
+        case 't': v->type = CLOUDTASKS_JSON_TRUE; if (!(p = cloudtasks__json_word(in, p, "true"))) return 0; break;
+        case 'f': v->type = CLOUDTASKS_JSON_FALSE; if (!(p = cloudtasks__json_word(in, p, "false"))) return 0; break;
+        case 'n': v->type = CLOUDTASKS_JSON_NULL; if (!(p = cloudtasks__json_word(in, p, "null"))) return 0; break;
+        default:
+            if (*p != '-' && (*p < '0' || *p > '9'))
+                return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON,
+                                               "expected a value (object, array, string, number, true, false or null)");
+            v->type = CLOUDTASKS_JSON_NUMBER;
+            if (!(p = cloudtasks__json_number(in, p, &v->u.number))) return 0;
+            break;
         }
+        /* After a value: close finished containers, then find the separator before the next one. */
         for (;;) {
             cloudtasks_json *c;
             size_t first, k;
+            int object;
             p = cloudtasks__json_ws(p, end);
-            if (open == SIZE_MAX) return;
+            if (open == SIZE_MAX) {
+                if (p != end) return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, "expected the end of the text after the JSON value");
+                return 1;
+            }
             c = &nodes[open];
-            if (*p == ',') {
-                p = cloudtasks__json_ws(p + 1, end);
-                if (c->type == CLOUDTASKS_JSON_OBJECT) {
-                    p = cloudtasks__json_decode_string(p, &strings, &nodes[top++]);
-                    p = cloudtasks__json_ws(p, end) + 1;
-                }
+            object = c->type == CLOUDTASKS_JSON_OBJECT;
+            if (p < end && *p == ',') {
+                p++;
+                if (object && !(p = cloudtasks__json_key(in, p, &strings, &nodes[top++]))) return 0;
                 break;
             }
-            p++;                                     /* ']' or '}' */
+            if (p == end || *p != (object ? '}' : ']'))
+                return !!cloudtasks__json_fail(in, p, CLOUDTASKS_EJSON, object ? "expected ',' or '}' after an object member"
+                                                                             : "expected ',' or ']' after an array element");
+            p++;
+            depth--;
             first = open + 1;
             k = top - first;
             done -= k;
             memmove(&nodes[done], &nodes[first], k * sizeof *nodes);
             open = c->u.open;
             c->u.children = &nodes[done];
-            c->len = (uint32_t)(c->type == CLOUDTASKS_JSON_OBJECT ? k / 2 : k);
+            c->len = (uint32_t)(object ? k / 2 : k);
             top = first;
         }
     }
@@ -1151,28 +1147,32 @@ CLOUDTASKS__PRIVATE void cloudtasks__json_build(const unsigned char *p, const un
 CLOUDTASKS__DEF cloudtasks_json_doc *cloudtasks_json_parse(const char *text, size_t len, cloudtasks_error *err) {
     cloudtasks__json_input in;
     cloudtasks_json_doc *doc;
-    size_t count = 0, bytes = 0, header, total;
+    size_t bound, header, total;
     cloudtasks__error_clear(err);
     if (!text && len) { cloudtasks__fail(err, CLOUDTASKS_EINVAL, "cloudtasks_json_parse: text is NULL"); return NULL; }
-    in.start = in.begin = (const unsigned char *)text;
-    in.end = in.start + len;
-    in.err = err;
-    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) in.begin += 3;
     if (len > UINT32_MAX) {
         cloudtasks__fail(err, CLOUDTASKS_ERANGE, "JSON text of %zu bytes is larger than the 4 GiB the parser takes", len);
         return NULL;
     }
-    if (!cloudtasks__json_measure(&in, &count, &bytes)) return NULL;
+    in.start = in.begin = (const unsigned char *)text;
+    in.end = in.start + len;
+    in.err = err;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) in.begin += 3;
+    /* One block: the header, the nodes, then the strings, which decode to at most the text's size. */
+    bound = cloudtasks__json_node_bound(in.begin, in.end);
     header = (sizeof *doc + sizeof(cloudtasks_json) - 1) / sizeof(cloudtasks_json) * sizeof(cloudtasks_json);
-    total = header + count * sizeof(cloudtasks_json) + bytes;
+    total = header + bound * sizeof(cloudtasks_json) + len + 1;
     doc = (cloudtasks_json_doc *)CLOUDTASKS_MALLOC(total);
     if (!doc) {
         cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory for a JSON document of %zu bytes", total);
         return NULL;
     }
     doc->nodes = (cloudtasks_json *)(void *)((char *)doc + header);
-    doc->count = count;
-    cloudtasks__json_build(in.begin, in.end, doc->nodes, count, (char *)(doc->nodes + count));
+    doc->count = bound;
+    if (!cloudtasks__json_build(&in, doc->nodes, bound, (char *)(doc->nodes + bound))) {
+        CLOUDTASKS_FREE(doc);
+        return NULL;
+    }
     return doc;
 }
 
