@@ -243,16 +243,44 @@ typedef struct cloudtasks_task {
 } cloudtasks_task;
 
 enum { CLOUDTASKS_DONE = 0, CLOUDTASKS_RETRY = 1 };  /* what a task function returns */
+/* Two more outcomes, the C forms of the reference's unhandled exception and MemoryError:
+   CLOUDTASKS_FAILED   the task failed (task_exception; retried with --retry-on-exception);
+                       cloudtasks_result_error() says why.
+   CLOUDTASKS_NO_MEMORY an allocation failed (task_exception, never retried; the task process is
+                       replaced). Any other return value counts as CLOUDTASKS_FAILED. */
+enum { CLOUDTASKS_FAILED = 2, CLOUDTASKS_NO_MEMORY = 3 };
 typedef int (*cloudtasks_task_fn)(const cloudtasks_task *task, cloudtasks_worker *worker,
                                   cloudtasks_result *result, void *user);
 
 CLOUDTASKS_API void cloudtasks_result_string(cloudtasks_result *r, const char *text);         /* result is a JSON string */
 CLOUDTASKS_API int  cloudtasks_result_json(cloudtasks_result *r, const char *json, size_t len); /* result is this JSON value; <0 if invalid */
+CLOUDTASKS_API void cloudtasks_result_error(cloudtasks_result *r, const char *message);       /* why the task failed (its "exception") */
 CLOUDTASKS_API int  cloudtasks_termination_notice(const cloudtasks_worker *w); /* 1 once a spot/preemption notice arrived */
 CLOUDTASKS_API int  cloudtasks_shutdown_requested(const cloudtasks_worker *w); /* 1 once SIGINT/SIGTERM arrived */
 
+/* The arguments after "--" on the command line, untouched: count, and each (NULL past the end). */
+CLOUDTASKS_API int cloudtasks_worker_argc(const cloudtasks_worker *w);
+CLOUDTASKS_API const char *cloudtasks_worker_arg(const cloudtasks_worker *w, int index);
+/* The resolved value of any setting, by its flag name without dashes ("provider", "max-runtime",
+   "instance-type", "num-cpus", "memory", "is-spot", "price", ...), as text; NULL when unset. */
+CLOUDTASKS_API const char *cloudtasks_worker_setting(const cloudtasks_worker *w, const char *name);
+/* Which task process this is (0, 1, 2, ... in the order they were started). */
+CLOUDTASKS_API int cloudtasks_worker_process_number(const cloudtasks_worker *w);
+
 /* Parses argv + environment, runs until the work is done or shutdown; returns the process exit code. */
 CLOUDTASKS_API int cloudtasks_worker_main(int argc, char **argv, cloudtasks_task_fn fn, void *user);
+
+/* The same, with hooks. process_init runs once in each task process before its first task (open
+   per-process resources there, never before cloudtasks_worker_run); a nonzero return makes that
+   process exit, which is reported and the process replaced. process_exit runs when a reusable
+   task process retires. */
+typedef struct cloudtasks_worker_desc {
+    cloudtasks_task_fn task;                                  /* required */
+    void *user;                                               /* passed to every callback */
+    int (*process_init)(cloudtasks_worker *worker, void *user);
+    void (*process_exit)(cloudtasks_worker *worker, void *user);
+} cloudtasks_worker_desc;
+CLOUDTASKS_API int cloudtasks_worker_run(int argc, char **argv, const cloudtasks_worker_desc *desc);
 
 #ifdef __cplusplus
 }
@@ -828,14 +856,13 @@ CLOUDTASKS__PRIVATE char *cloudtasks__utf8_put(char *d, uint32_t cp) {
     return d;
 }
 
-/* The 4 hex digits at p as a number, or -1 if they are not 4 hex digits. */
+/* The 4 hex digits at p as a number, or -1 - (index of the first byte that is not one). */
 CLOUDTASKS__PRIVATE long cloudtasks__hex4(const unsigned char *p, const unsigned char *end) {
     long v = 0;
     int i;
-    if (end - p < 4) return -1;
     for (i = 0; i < 4; i++) {
-        int h = cloudtasks__hexval(p[i]);
-        if (h < 0) return -1;
+        int h = p + i < end ? cloudtasks__hexval(p[i]) : -1;
+        if (h < 0) return -1 - i;
         v = v << 4 | h;
     }
     return v;
@@ -887,7 +914,7 @@ CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_string(const cloudtask
                 return cloudtasks__json_fail(in, p + 1, CLOUDTASKS_EJSON, "expected one of \" \\ / b f n r t u after '\\'");
             }
             if ((cp = cloudtasks__hex4(p + 2, end)) < 0)
-                return cloudtasks__json_fail(in, p + 2, CLOUDTASKS_EJSON, "expected 4 hex digits after '\\u'");
+                return cloudtasks__json_fail(in, p + 2 + (-1 - cp), CLOUDTASKS_EJSON, "expected 4 hex digits after '\\u'");
             p += 6;
             if (cp >= 0xD800 && cp <= 0xDBFF && end - p >= 6 && p[0] == '\\' && p[1] == 'u' &&
                 (lo = cloudtasks__hex4(p + 2, end)) >= 0xDC00 && lo <= 0xDFFF) {
@@ -916,25 +943,54 @@ CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_string(const cloudtask
 static const double cloudtasks__pow10[23] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
-#define CLOUDTASKS__X87 1
-static const long double cloudtasks__pow10l[28] = {
-    1e0L, 1e1L, 1e2L, 1e3L, 1e4L, 1e5L, 1e6L, 1e7L, 1e8L, 1e9L, 1e10L, 1e11L, 1e12L, 1e13L,
-    1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L, 1e20L, 1e21L, 1e22L, 1e23L, 1e24L, 1e25L, 1e26L, 1e27L};
-/* m * 10^e10 for m < 2^64 and |e10| <= 27, where both operands are exact in the x87's 64-bit
-   mantissa, so the quotient or product carries a single rounding. Rounding that to double is then
-   correct unless the extended result sits exactly on a halfway point between two doubles (its 11
-   extra bits are 10000000000); only then is the answer unknown, and the caller falls back. */
-CLOUDTASKS__PRIVATE int cloudtasks__json_x87(uint64_t m, int e10, double *out) {
-    long double x = (long double)m;
-    unsigned char bytes[sizeof(long double)];
-    uint64_t mant;
-    x = e10 < 0 ? x / cloudtasks__pow10l[-e10] : x * cloudtasks__pow10l[e10];
-    memcpy(bytes, &x, sizeof x);
-    memcpy(&mant, bytes, sizeof mant);   /* little-endian: the first 8 bytes are the mantissa */
-    if ((mant & 0x7FF) == 0x400) return 0;
-    *out = (double)x;
-    return 1;
+#if defined(__SIZEOF_INT128__)
+#define CLOUDTASKS__EXACT 1
+__extension__ typedef unsigned __int128 cloudtasks__u128;
+
+static const uint64_t cloudtasks__pow10_u64[20] = {
+    UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000), UINT64_C(100000),
+    UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000),
+    UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000),
+    UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+    UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)};
+
+/* n * 2^e2 rounded to the nearest double (ties to even); sticky says the true value lies a little
+   above n. Only for results in the normal range. */
+CLOUDTASKS__PRIVATE double cloudtasks__round_u128(cloudtasks__u128 n, int e2, int sticky) {
+    int bits = 0, shift;
+    uint64_t mant, word;
+    double d;
+    cloudtasks__u128 t = n;
+    while (t >> 64) { t >>= 64; bits += 64; }
+    for (word = (uint64_t)t; word; word >>= 1) bits++;
+    shift = bits > 53 ? bits - 53 : 0;
+    mant = (uint64_t)(n >> shift);
+    if (shift > 0) {
+        cloudtasks__u128 rest = n & (((cloudtasks__u128)1 << shift) - 1), half = (cloudtasks__u128)1 << (shift - 1);
+        if (rest > half || (rest == half && (sticky || (mant & 1)))) mant++;
+        if (mant >> 53) { mant >>= 1; shift++; }
+    } else {
+        while (!(mant >> 52)) { mant <<= 1; shift--; }
+    }
+    word = (uint64_t)(shift + e2 + 52 + 1023) << 52 | (mant & ((UINT64_C(1) << 52) - 1));
+    memcpy(&d, &word, sizeof d);
+    return d;
+}
+
+/* m * 10^e10 exactly rounded, with integer arithmetic only, for |e10| <= 19: a product of two
+   64-bit numbers fits in 128 bits, and a quotient of m * 2^64 by 10^k keeps 54+ significant bits
+   (the caller only comes here with m > 2^53), the remainder telling which way to round. */
+CLOUDTASKS__PRIVATE int cloudtasks__json_exact(uint64_t m, long e10, double *out) {
+    if (e10 >= 0 && e10 <= 19) {
+        *out = cloudtasks__round_u128((cloudtasks__u128)m * cloudtasks__pow10_u64[e10], 0, 0);
+        return 1;
+    }
+    if (e10 < 0 && e10 >= -19 && m > (UINT64_C(1) << 53)) {
+        cloudtasks__u128 n = (cloudtasks__u128)m << 64, d = cloudtasks__pow10_u64[-e10];
+        *out = cloudtasks__round_u128(n / d, -64, n % d != 0);
+        return 1;
+    }
+    return 0;
 }
 #endif
 
@@ -1010,10 +1066,10 @@ CLOUDTASKS__PRIVATE const unsigned char *cloudtasks__json_number(const cloudtask
             *out = negative ? -d : d;
             return p;
         }
-#ifdef CLOUDTASKS__X87
-        if (e10 >= -27 && e10 <= 27) {
+#ifdef CLOUDTASKS__EXACT
+        {
             double d;
-            if (cloudtasks__json_x87(m, (int)e10, &d)) { *out = negative ? -d : d; return p; }
+            if (cloudtasks__json_exact(m, e10, &d)) { *out = negative ? -d : d; return p; }
         }
 #endif
     }
@@ -1190,7 +1246,7 @@ CLOUDTASKS__DEF const cloudtasks_json *cloudtasks_json_get(const cloudtasks_json
     size_t i, n;
     if (!object || object->type != CLOUDTASKS_JSON_OBJECT || !key) return NULL;
     n = strlen(key);
-    for (i = 0; i < object->len; i++) {
+    for (i = object->len; i-- > 0;) {       /* from the end: the last of duplicate keys wins, as in Python */
         const cloudtasks_json *k = &object->u.children[2 * i];
         if (k->len == n && memcmp(k->u.string, key, n) == 0) return k + 1;
     }
@@ -1312,7 +1368,8 @@ CLOUDTASKS__PRIVATE size_t cloudtasks__format_double(char out[32], double x) {
     if (x == 0) return (size_t)snprintf(out, 32, "%s", 1 / x < 0 ? "-0" : "0");
     if (x >= -9007199254740992.0 && x <= 9007199254740992.0 && x == (double)(int64_t)x)
         return (size_t)snprintf(out, 32, "%lld", (long long)(int64_t)x);
-    for (precision = 15; precision < 17; precision++) {
+    /* normal doubles carry at least 15 digits; subnormals fewer, so their search starts at 1 */
+    for (precision = x > -DBL_MIN && x < DBL_MIN ? 1 : 15; precision < 17; precision++) {
         snprintf(out, 32, "%.*g", precision, x);
         if (strtod(out, NULL) == x) break;
     }

@@ -20,7 +20,7 @@ static int t_failed_tests;
         t_failures_in_test++; } } while (0)
 #define T_RUN(fn) do { t_failures_in_test = 0; fn(); \
     printf("%s - %s\n", t_failures_in_test ? "not ok" : "ok", #fn); \
-    if (t_failures_in_test) t_failed_tests++; fflush(stdout); } while (0)
+    t_failed_tests += t_failures_in_test != 0; fflush(stdout); } while (0)
 #define T_SKIP(name, why) printf("ok - %s # SKIP %s\n", name, why)
 #define T_EXIT() return t_failed_tests ? 1 : 0
 #endif
