@@ -305,6 +305,18 @@ CLOUDTASKS_API int cloudtasks_worker_run(int argc, char **argv, const cloudtasks
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#  include <sys/prctl.h>
+#endif
 
 #if defined(CLOUDTASKS_MALLOC) && defined(CLOUDTASKS_REALLOC) && defined(CLOUDTASKS_FREE)
 #elif !defined(CLOUDTASKS_MALLOC) && !defined(CLOUDTASKS_REALLOC) && !defined(CLOUDTASKS_FREE)
@@ -465,6 +477,16 @@ CLOUDTASKS__PRIVATE int cloudtasks__copy(char *dst, size_t size, const char *src
     if (n >= size) { memcpy(dst, src, size - 1); dst[size - 1] = '\0'; return 0; }
     memcpy(dst, src, n + 1);
     return 1;
+}
+
+/* The text of an errno value (strerror is not thread-safe; strerror_r has two signatures). */
+CLOUDTASKS__PRIVATE const char *cloudtasks__errno_text(int e, char *buf, size_t size) {
+#if defined(__GLIBC__) && defined(_GNU_SOURCE)
+    return strerror_r(e, buf, size);
+#else
+    if (strerror_r(e, buf, size) != 0) snprintf(buf, size, "error %d", e);
+    return buf;
+#endif
 }
 
 /* ---- clocks and dates ---- */
@@ -1538,6 +1560,1792 @@ CLOUDTASKS__DEF void cloudtasks_json_write_raw(cloudtasks_json_writer *w, const 
     if (!(doc = cloudtasks_json_parse(json, len, NULL))) { w->error = CLOUDTASKS_EINVAL; return; }
     cloudtasks_json_write_value(w, cloudtasks_json_root(doc));
     cloudtasks_json_free(doc);
+}
+
+
+/* >>queue ----------------------------------------------------------------------------------- */
+
+/* The task file source: a JSON array of {"task_id", "data"} records, or JSON Lines. It is read as a
+   stream through a buffer that holds about one record, so a file of any length runs in bounded
+   memory. A record's extent is found by bracket matching before it is parsed, so one broken record
+   is reported and skipped without losing the rest. */
+#ifndef CLOUDTASKS_MAX_RECORD_BYTES
+#  define CLOUDTASKS_MAX_RECORD_BYTES (64u << 20)
+#endif
+
+typedef struct cloudtasks__taskfile {
+    int fd;
+    const char *path;
+    int jsonl;                  /* JSON Lines, else a JSON array */
+    int opened, closed, eof;    /* array: '[' seen, ']' seen; end of file reached */
+    cloudtasks__buf buf;        /* unread bytes are data[pos, len) */
+    size_t pos;
+    uint64_t offset;            /* file offset of data[pos] */
+    uint64_t line;              /* line number of data[pos] */
+    long records;               /* records returned so far */
+} cloudtasks__taskfile;
+
+typedef struct cloudtasks__record {
+    const char *text;           /* inside the reader's buffer, valid until the next call */
+    size_t len;
+    long number;                /* 1-based */
+    uint64_t offset, line;
+} cloudtasks__record;
+
+CLOUDTASKS__PRIVATE int cloudtasks__ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Opens a task file; fills why and returns 0 if it cannot be used. */
+CLOUDTASKS__PRIVATE int cloudtasks__taskfile_open(cloudtasks__taskfile *tf, const char *path, cloudtasks__buf *why) {
+    memset(tf, 0, sizeof *tf);
+    tf->fd = -1;
+    tf->path = path;
+    tf->line = 1;
+    if (cloudtasks__ends_with(path, ".yaml") || cloudtasks__ends_with(path, ".yml")) {
+        cloudtasks__buf_printf(why, "task file %s: YAML task files are not supported yet; convert it to JSON "
+                               "(a list of {\"task_id\": ..., \"data\": ...}) or JSON Lines", path);
+        return 0;
+    }
+    if (!cloudtasks__ends_with(path, ".json") && !cloudtasks__ends_with(path, ".jsonl") &&
+        !cloudtasks__ends_with(path, ".ndjson")) {
+        cloudtasks__buf_printf(why, "Unsupported file format for tasks: %s; must be .json or .jsonl (.yml and .yaml "
+                               "are not supported yet)", path);
+        return 0;
+    }
+    tf->jsonl = !cloudtasks__ends_with(path, ".json");
+    tf->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (tf->fd < 0) {
+        char e[128];
+        cloudtasks__buf_printf(why, "cannot open task file %s: %s", path, cloudtasks__errno_text(errno, e, sizeof e));
+        return 0;
+    }
+    return 1;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__taskfile_close(cloudtasks__taskfile *tf) {
+    if (tf->fd >= 0) close(tf->fd);
+    tf->fd = -1;
+    cloudtasks__buf_free(&tf->buf);
+}
+
+/* Reads more of the file into the buffer, first dropping what was consumed. 1 read, 0 at end of file, -1 error. */
+CLOUDTASKS__PRIVATE int cloudtasks__taskfile_fill(cloudtasks__taskfile *tf, cloudtasks__buf *why) {
+    ssize_t n;
+    if (tf->eof) return 0;
+    if (tf->pos > 0) {
+        memmove(tf->buf.data, tf->buf.data + tf->pos, tf->buf.len - tf->pos);
+        tf->buf.len -= tf->pos;
+        tf->pos = 0;
+    }
+    if (tf->buf.len >= CLOUDTASKS_MAX_RECORD_BYTES) {
+        cloudtasks__buf_printf(why, "task file %s: record %ld (line %llu) is larger than %u bytes", tf->path,
+                               tf->records + 1, (unsigned long long)tf->line, (unsigned)CLOUDTASKS_MAX_RECORD_BYTES);
+        return -1;
+    }
+    if (!cloudtasks__buf_reserve(&tf->buf, 65536)) { cloudtasks__buf_puts(why, "out of memory reading the task file"); return -1; }
+    do n = read(tf->fd, tf->buf.data + tf->buf.len, tf->buf.cap - tf->buf.len - 1);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        char e[128];
+        cloudtasks__buf_printf(why, "cannot read task file %s: %s", tf->path, cloudtasks__errno_text(errno, e, sizeof e));
+        return -1;
+    }
+    if (n == 0) { tf->eof = 1; return 0; }
+    tf->buf.len += (size_t)n;
+    tf->buf.data[tf->buf.len] = '\0';
+    return 1;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__taskfile_consume(cloudtasks__taskfile *tf, size_t n) {
+    const char *p = tf->buf.data + tf->pos, *end = p + n;
+    while ((p = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) { tf->line++; p++; }
+    tf->pos += n;
+    tf->offset += n;
+}
+
+/* Length of the JSON value at s (of n bytes) up to the ',' or ']' that ends it at the top level,
+   or 0 if the buffer ends first. Strings are skipped whole, so brackets inside them do not count. */
+CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, int *complete) {
+    size_t i, depth = 0;
+    int in_string = 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\') i++;
+            else if (c == '"') in_string = 0;
+        } else if (c == '"') in_string = 1;
+        else if (c == '[' || c == '{') depth++;
+        else if ((c == ']' || c == '}') && depth > 0) depth--;
+        else if (depth == 0 && (c == ',' || c == ']')) { *complete = 1; return i; }
+    }
+    *complete = 0;
+    return n;
+}
+
+/* The next record: 1 with *rec filled, 0 at the end, -1 on an error that ends the file (why says it). */
+CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, cloudtasks__record *rec, cloudtasks__buf *why) {
+    for (;;) {
+        char *p = tf->buf.data ? tf->buf.data + tf->pos : NULL;
+        size_t avail = tf->buf.len - tf->pos, skip = 0, n;
+        int complete = 0, r;
+        while (skip < avail && (p[skip] == ' ' || p[skip] == '\t' || p[skip] == '\r' || p[skip] == '\n')) skip++;
+        if (skip == avail) {            /* nothing but space buffered */
+            cloudtasks__taskfile_consume(tf, skip);
+            r = cloudtasks__taskfile_fill(tf, why);
+            if (r < 0) return -1;
+            if (r > 0) continue;
+            if (!tf->jsonl && !tf->closed) {
+                cloudtasks__buf_printf(why, tf->opened ? "task file %s ends before the ']' that closes its list of tasks"
+                                                       : "task file %s is empty; expected a JSON list of tasks", tf->path);
+                return -1;
+            }
+            return 0;
+        }
+        if (tf->closed) {
+            cloudtasks__buf_printf(why, "task file %s: unexpected text after the closing ']' at line %llu", tf->path,
+                                   (unsigned long long)tf->line);
+            return -1;
+        }
+        if (tf->jsonl) {
+            char *nl = (char *)memchr(p + skip, '\n', avail - skip);
+            if (!nl && !tf->eof) {
+                if (cloudtasks__taskfile_fill(tf, why) < 0) return -1;
+                continue;
+            }
+            n = nl ? (size_t)(nl - (p + skip)) : avail - skip;
+            cloudtasks__taskfile_consume(tf, skip);
+            rec->text = tf->buf.data + tf->pos;
+            rec->len = n;
+            rec->number = ++tf->records;
+            rec->offset = tf->offset;
+            rec->line = tf->line;
+            cloudtasks__taskfile_consume(tf, n + (nl != NULL));
+            while (rec->len > 0 && (rec->text[rec->len - 1] == '\r' || rec->text[rec->len - 1] == ' ')) rec->len--;
+            return 1;
+        }
+        if (!tf->opened) {
+            if (p[skip] != '[') {
+                cloudtasks__buf_printf(why, "task file %s must hold a JSON list of tasks (or use .jsonl for JSON Lines); "
+                                       "it starts with '%c'", tf->path, p[skip]);
+                return -1;
+            }
+            tf->opened = 1;
+            cloudtasks__taskfile_consume(tf, skip + 1);
+            continue;
+        }
+        if (p[skip] == ']') { tf->closed = 1; cloudtasks__taskfile_consume(tf, skip + 1); continue; }
+        if (p[skip] == ',' && tf->records > 0) { cloudtasks__taskfile_consume(tf, skip + 1); continue; }
+        n = cloudtasks__record_extent(p + skip, avail - skip, &complete);
+        if (!complete) {
+            if ((r = cloudtasks__taskfile_fill(tf, why)) < 0) return -1;
+            if (r > 0) continue;
+            cloudtasks__buf_printf(why, "task file %s ends inside record %ld (line %llu); expected ',' or ']'", tf->path,
+                                   tf->records + 1, (unsigned long long)tf->line);
+            return -1;
+        }
+        cloudtasks__taskfile_consume(tf, skip);
+        rec->text = tf->buf.data + tf->pos;
+        rec->len = n;
+        rec->number = ++tf->records;
+        rec->offset = tf->offset;
+        rec->line = tf->line;
+        cloudtasks__taskfile_consume(tf, n);
+        while (rec->len > 0 && strchr(" \t\r\n", rec->text[rec->len - 1])) rec->len--;
+        return 1;
+    }
+}
+
+/* >>config ---------------------------------------------------------------------------------- */
+
+/* Every setting comes from one table: its flag, its environment variable, its kind (which fixes
+   how the text is read and checked), where it lands in the config, its default and its help. The
+   precedence is the reference's: command line, then environment, then default; an empty value
+   counts as unset. */
+enum {
+    CLOUDTASKS__OPT_STRING,     /* any text */
+    CLOUDTASKS__OPT_UPPER,      /* text, upper-cased */
+    CLOUDTASKS__OPT_BOOL,       /* --x / --no-x; environment: true iff "true" or "1", any case */
+    CLOUDTASKS__OPT_COUNT,      /* whole number >= 0 */
+    CLOUDTASKS__OPT_POSITIVE,   /* whole number >= 1 */
+    CLOUDTASKS__OPT_SECONDS,    /* number > 0 */
+    CLOUDTASKS__OPT_NONNEG,     /* number >= 0 */
+    CLOUDTASKS__OPT_REAL,       /* any finite number */
+    CLOUDTASKS__OPT_GB          /* the memory limit: number > 0 */
+};
+
+typedef struct cloudtasks__config {
+    const char *provider, *project_id, *task_file, *job_id, *queue_name, *event_log_file, *instance_type;
+    int exactly_once, event_log_to_file, event_log_to_queue, is_spot, retry_on_exit, retry_on_exception,
+        retry_on_timeout, use_new_process, verbose;
+    double keepalive_interval, memory_gb, local_ssd_gb, boot_disk_gb, price, max_runtime, max_memory_gb,
+        shutdown_grace, simulate_after, simulate_delay, visibility_timeout, exit_when_idle;
+    double num_cpus, num_simultaneous, tasks_to_skip, max_num_tasks, max_tasks_per_process;
+    int user_argc;
+    char **user_argv;
+    const char *values[40];     /* each option's resolved text, for cloudtasks_worker_setting */
+    int from_cli[40];           /* where each value came from: 1 command line, 2 environment */
+} cloudtasks__config;
+
+#define CLOUDTASKS__UNSET (-1.0)  /* numbers: every option that may be unset is >= 0 when set */
+
+typedef struct cloudtasks__option {
+    const char *flag, *env;
+    int kind;
+    size_t offset;
+    const char *default_text, *help;
+} cloudtasks__option;
+
+#define CLOUDTASKS__AT(field) offsetof(cloudtasks__config, field)
+static const cloudtasks__option cloudtasks__options[] = {
+    {"provider", "RMS_CLOUD_TASKS_PROVIDER", CLOUDTASKS__OPT_UPPER, CLOUDTASKS__AT(provider), "none",
+     "queue service: AWS, GCP or AZURE (not needed with --task-file)"},
+    {"project-id", "RMS_CLOUD_TASKS_PROJECT_ID", CLOUDTASKS__OPT_STRING, CLOUDTASKS__AT(project_id), "none", "Google Cloud project"},
+    {"task-file", "RMS_CLOUD_TASKS_TASK_FILE", CLOUDTASKS__OPT_STRING, CLOUDTASKS__AT(task_file), "none",
+     "read tasks from this .json (list) or .jsonl file instead of a queue"},
+    {"job-id", "RMS_CLOUD_TASKS_JOB_ID", CLOUDTASKS__OPT_STRING, CLOUDTASKS__AT(job_id), "none", "job id; the default queue name"},
+    {"queue-name", "RMS_CLOUD_TASKS_QUEUE_NAME", CLOUDTASKS__OPT_STRING, CLOUDTASKS__AT(queue_name), "the job id", "task queue name"},
+    {"exactly-once-queue", "RMS_CLOUD_TASKS_EXACTLY_ONCE_QUEUE", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(exactly_once), "false",
+     "the Pub/Sub subscription delivers exactly once"},
+    {"event-log-file", "RMS_CLOUD_TASKS_EVENT_LOG_FILE", CLOUDTASKS__OPT_STRING, CLOUDTASKS__AT(event_log_file), "events.log",
+     "file the events are appended to"},
+    {"event-log-to-file", "RMS_CLOUD_TASKS_EVENT_LOG_TO_FILE", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(event_log_to_file),
+     "true with a task file", "write events to the event log file"},
+    {"event-log-to-queue", "RMS_CLOUD_TASKS_EVENT_LOG_TO_QUEUE", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(event_log_to_queue),
+     "true without a task file", "send events to the queue <queue-name>-events"},
+    {"keepalive-interval", "RMS_CLOUD_TASKS_KEEPALIVE_INTERVAL", CLOUDTASKS__OPT_REAL, CLOUDTASKS__AT(keepalive_interval), "60",
+     "seconds between keep-alive events on the event queue; 0 turns them off"},
+    {"instance-type", "RMS_CLOUD_TASKS_INSTANCE_TYPE", CLOUDTASKS__OPT_STRING, CLOUDTASKS__AT(instance_type), "none", "instance type (information)"},
+    {"num-cpus", "RMS_CLOUD_TASKS_INSTANCE_NUM_VCPUS", CLOUDTASKS__OPT_POSITIVE, CLOUDTASKS__AT(num_cpus), "none",
+     "vCPUs of the instance (information; the default for --num-simultaneous-tasks)"},
+    {"memory", "RMS_CLOUD_TASKS_INSTANCE_MEM_GB", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(memory_gb), "none", "memory of the instance in GB (information)"},
+    {"local-ssd", "RMS_CLOUD_TASKS_INSTANCE_SSD_GB", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(local_ssd_gb), "none", "local SSD in GB (information)"},
+    {"boot-disk", "RMS_CLOUD_TASKS_INSTANCE_BOOT_DISK_GB", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(boot_disk_gb), "none", "boot disk in GB (information)"},
+    {"is-spot", "RMS_CLOUD_TASKS_INSTANCE_IS_SPOT", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(is_spot), "false",
+     "spot/preemptible instance: watch for termination notices"},
+    {"price", "RMS_CLOUD_TASKS_INSTANCE_PRICE", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(price), "none", "price per hour in USD (information)"},
+    {"num-simultaneous-tasks", "RMS_CLOUD_TASKS_NUM_TASKS_PER_INSTANCE", CLOUDTASKS__OPT_POSITIVE, CLOUDTASKS__AT(num_simultaneous),
+     "--num-cpus, else the online CPUs", "tasks run at once"},
+    {"max-runtime", "RMS_CLOUD_TASKS_MAX_RUNTIME", CLOUDTASKS__OPT_SECONDS, CLOUDTASKS__AT(max_runtime), "3600",
+     "seconds a task may run before it is stopped (SIGTERM, then SIGKILL)"},
+    {"max-memory-allowed-per-task", "RMS_CLOUD_TASKS_MAX_MEMORY_ALLOWED_PER_TASK", CLOUDTASKS__OPT_GB, CLOUDTASKS__AT(max_memory_gb),
+     "no limit", "address-space limit of each task process in GB (RLIMIT_AS)"},
+    {"shutdown-grace-period", "RMS_CLOUD_TASKS_SHUTDOWN_GRACE_PERIOD", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(shutdown_grace), "120",
+     "seconds running tasks get to finish after SIGINT/SIGTERM"},
+    {"tasks-to-skip", "RMS_CLOUD_TASKS_TO_SKIP", CLOUDTASKS__OPT_COUNT, CLOUDTASKS__AT(tasks_to_skip), "0",
+     "skip the first N tasks received (released, not run)"},
+    {"max-num-tasks", "RMS_CLOUD_TASKS_MAX_NUM_TASKS", CLOUDTASKS__OPT_COUNT, CLOUDTASKS__AT(max_num_tasks), "no limit",
+     "run at most N tasks, then exit"},
+    {"retry-on-exit", "RMS_CLOUD_TASKS_RETRY_ON_EXIT", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(retry_on_exit), "false",
+     "retry a task whose process exited or crashed without a result"},
+    {"retry-on-exception", "RMS_CLOUD_TASKS_RETRY_ON_EXCEPTION", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(retry_on_exception), "false",
+     "retry a task that returned CLOUDTASKS_FAILED"},
+    {"retry-on-timeout", "RMS_CLOUD_TASKS_RETRY_ON_TIMEOUT", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(retry_on_timeout), "false",
+     "retry a task stopped at --max-runtime"},
+    {"simulate-spot-termination-after", "RMS_CLOUD_TASKS_SIMULATE_SPOT_TERMINATION_AFTER", CLOUDTASKS__OPT_NONNEG,
+     CLOUDTASKS__AT(simulate_after), "none", "pretend a termination notice arrives this many seconds after start"},
+    {"simulate-spot-termination-delay", "RMS_CLOUD_TASKS_SIMULATE_SPOT_TERMINATION_DELAY", CLOUDTASKS__OPT_NONNEG,
+     CLOUDTASKS__AT(simulate_delay), "none", "then kill every task this many seconds after the notice and stop"},
+    {"visibility-timeout", "RMS_CLOUD_TASKS_VISIBILITY_TIMEOUT_SECONDS", CLOUDTASKS__OPT_SECONDS, CLOUDTASKS__AT(visibility_timeout), "30",
+     "seconds a received task stays invisible to other workers before its lease is extended"},
+    {"use-new-process", "RMS_CLOUD_WORKER_USE_NEW_PROCESS", CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(use_new_process), "false",
+     "a fresh process for every task instead of reusable task processes"},
+    {"max-tasks-per-process", "RMS_CLOUD_WORKER_MAX_TASKS_PER_PROCESS", CLOUDTASKS__OPT_COUNT, CLOUDTASKS__AT(max_tasks_per_process),
+     "no limit", "replace a reusable task process after N tasks (0: never)"},
+    {"exit-when-idle", "RMS_CLOUD_TASKS_EXIT_WHEN_IDLE", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(exit_when_idle), "never",
+     "exit once no task has arrived for this many seconds"},
+    {"verbose", NULL, CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(verbose), "false", "log debug messages too (-v)"},
+};
+#define CLOUDTASKS__OPTION_COUNT (sizeof cloudtasks__options / sizeof cloudtasks__options[0])
+
+CLOUDTASKS__PRIVATE int cloudtasks__ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+CLOUDTASKS__PRIVATE int cloudtasks__strcaseeq(const char *a, const char *b) {
+    while (*a && cloudtasks__ascii_lower((unsigned char)*a) == cloudtasks__ascii_lower((unsigned char)*b)) { a++; b++; }
+    return *a == '\0' && *b == '\0';
+}
+
+/* Reads a number the way Python's float() does for the values the manager exports ("8.0",
+   "1e-05", "10"), in any locale. Returns 0 if the whole text is not one finite number. */
+CLOUDTASKS__PRIVATE int cloudtasks__parse_number(const char *text, double *out) {
+    cloudtasks_json_doc *doc;
+    const char *s = text;
+    size_t n;
+    while (*s == ' ' || *s == '\t') s++;
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n')) n--;
+    if (n > 0 && *s == '+') { s++; n--; }
+    if (n == 0 || n > 64 || (*s != '-' && (*s < '0' || *s > '9') && *s != '.')) return 0;
+    {
+        /* JSON's grammar is Python's float() minus a leading '.' or a trailing one ("5." and ".5") */
+        char t[72];
+        size_t k = 0, i;
+        if (*s == '.' || (*s == '-' && s[1] == '.')) { if (*s == '-') t[k++] = '-'; t[k++] = '0'; }
+        for (i = 0; i < n; i++) {
+            t[k++] = s[i];
+            if (s[i] == '.' && (i + 1 == n || s[i + 1] < '0' || s[i + 1] > '9')) t[k++] = '0';
+        }
+        if (!(doc = cloudtasks_json_parse(t, k, NULL))) return 0;
+    }
+    *out = cloudtasks_json_number(cloudtasks_json_root(doc), -1.0);
+    n = cloudtasks_json_typeof(cloudtasks_json_root(doc)) == CLOUDTASKS_JSON_NUMBER;
+    cloudtasks_json_free(doc);
+    return n && *out - *out == 0;   /* finite */
+}
+
+/* Stores one option's text; fills why and returns 0 if it is not a valid value. */
+CLOUDTASKS__PRIVATE int cloudtasks__set_option(cloudtasks__config *c, const cloudtasks__option *o, const char *text,
+                                               const char *source, cloudtasks__buf *why) {
+    char *field = (char *)c + o->offset;
+    double x = 0;
+    const char *expected = NULL;
+    switch (o->kind) {
+    case CLOUDTASKS__OPT_STRING: *(const char **)(void *)field = text; return 1;
+    case CLOUDTASKS__OPT_UPPER: {
+        char *u = cloudtasks__strdup(text), *q;
+        if (!u) { cloudtasks__buf_puts(why, "out of memory"); return 0; }
+        for (q = u; *q; q++) if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 32);
+        *(const char **)(void *)field = u;     /* lives as long as the process */
+        return 1;
+    }
+    case CLOUDTASKS__OPT_BOOL:
+        *(int *)(void *)field = cloudtasks__strcaseeq(text, "true") || strcmp(text, "1") == 0;
+        return 1;
+    case CLOUDTASKS__OPT_COUNT: expected = "a whole number, 0 or more"; break;
+    case CLOUDTASKS__OPT_POSITIVE: expected = "a whole number, 1 or more"; break;
+    case CLOUDTASKS__OPT_SECONDS: expected = "a number of seconds greater than 0"; break;
+    case CLOUDTASKS__OPT_NONNEG: expected = "a number, 0 or more"; break;
+    case CLOUDTASKS__OPT_REAL: expected = "a number"; break;
+    default: expected = "a number of GB greater than 0"; break;
+    }
+    if (!cloudtasks__parse_number(text, &x) ||
+        ((o->kind == CLOUDTASKS__OPT_COUNT || o->kind == CLOUDTASKS__OPT_POSITIVE) && (x != (double)(long long)x || x > 1e15)) ||
+        (o->kind == CLOUDTASKS__OPT_POSITIVE && x < 1) || ((o->kind == CLOUDTASKS__OPT_SECONDS || o->kind == CLOUDTASKS__OPT_GB) && x <= 0) ||
+        ((o->kind == CLOUDTASKS__OPT_COUNT || o->kind == CLOUDTASKS__OPT_NONNEG) && x < 0)) {
+        if (o->kind == CLOUDTASKS__OPT_GB)   /* the reference's own words */
+            cloudtasks__buf_printf(why, "Maximum memory per task must be a positive number of GB, not %s (from %s)", text, source);
+        else
+            cloudtasks__buf_printf(why, "invalid value \"%s\" for %s: expected %s", text, source, expected);
+        return 0;
+    }
+    *(double *)(void *)field = x;
+    return 1;
+}
+
+CLOUDTASKS__PRIVATE const cloudtasks__option *cloudtasks__find_option(const char *name, size_t len, int *negated) {
+    size_t i;
+    *negated = 0;
+    if (len > 3 && memcmp(name, "no-", 3) == 0) {
+        for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++)
+            if (cloudtasks__options[i].kind == CLOUDTASKS__OPT_BOOL && strlen(cloudtasks__options[i].flag) == len - 3 &&
+                memcmp(cloudtasks__options[i].flag, name + 3, len - 3) == 0) { *negated = 1; return &cloudtasks__options[i]; }
+    }
+    for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++)
+        if (strlen(cloudtasks__options[i].flag) == len && memcmp(cloudtasks__options[i].flag, name, len) == 0)
+            return &cloudtasks__options[i];
+    return NULL;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__print_help(const char *program) {
+    size_t i;
+    fprintf(stdout, "usage: %s [options] [-- task arguments]\n\n"
+            "Runs tasks from a queue (--provider) or a task file (--task-file) in parallel task processes.\n"
+            "Each option can also be set by the environment variable shown; the command line wins.\n\n", program);
+    for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++) {
+        const cloudtasks__option *o = &cloudtasks__options[i];
+        char flag[64];
+        snprintf(flag, sizeof flag, o->kind == CLOUDTASKS__OPT_BOOL ? "--[no-]%s" : "--%s VALUE", o->flag);
+        fprintf(stdout, "  %-44s %s\n  %-44s default: %s%s%s\n", flag, o->help, "", o->default_text,
+                o->env ? "; env " : "", o->env ? o->env : "");
+    }
+    fprintf(stdout, "  %-44s this help\n  %-44s the library version\n", "-h, --help", "--version");
+}
+
+enum { CLOUDTASKS__CONFIG_RUN = 0, CLOUDTASKS__CONFIG_EXIT_OK = 1, CLOUDTASKS__CONFIG_EXIT_ERROR = 2 };
+
+/* argv and the environment into *c. Returns RUN, or EXIT_OK after --help/--version, or
+   EXIT_ERROR with the message in why. */
+CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc, char **argv, cloudtasks__buf *why) {
+    const char *cli[CLOUDTASKS__OPTION_COUNT] = {0};
+    size_t i;
+    int a, event_queue_on_cli = 0;
+    memset(c, 0, sizeof *c);
+    c->keepalive_interval = 60.0;
+    c->max_runtime = 3600.0;
+    c->shutdown_grace = 120.0;
+    c->visibility_timeout = 30.0;
+    c->memory_gb = c->local_ssd_gb = c->boot_disk_gb = c->price = c->max_memory_gb = CLOUDTASKS__UNSET;
+    c->simulate_after = c->simulate_delay = c->exit_when_idle = c->num_cpus = c->num_simultaneous = CLOUDTASKS__UNSET;
+    c->max_num_tasks = c->max_tasks_per_process = CLOUDTASKS__UNSET;
+    c->event_log_file = "events.log";
+    c->event_log_to_file = c->event_log_to_queue = -1;   /* their defaults depend on the task source */
+    for (a = 1; a < argc; a++) {
+        const char *arg = argv[a], *eq, *value;
+        const cloudtasks__option *o;
+        int negated;
+        if (strcmp(arg, "--") == 0) { c->user_argc = argc - a - 1; c->user_argv = argv + a + 1; break; }
+        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+            cloudtasks__print_help(argc > 0 && argv[0] ? argv[0] : "worker");
+            return CLOUDTASKS__CONFIG_EXIT_OK;
+        }
+        if (strcmp(arg, "--version") == 0) { fprintf(stdout, "cloudtasks.h %s\n", CLOUDTASKS_VERSION_STRING); return CLOUDTASKS__CONFIG_EXIT_OK; }
+        if (strcmp(arg, "-v") == 0) arg = "--verbose";
+        if (strncmp(arg, "--", 2) != 0) {
+            cloudtasks__buf_printf(why, "unexpected argument \"%s\" (options start with --; task arguments go after --)", arg);
+            return CLOUDTASKS__CONFIG_EXIT_ERROR;
+        }
+        eq = strchr(arg + 2, '=');
+        o = cloudtasks__find_option(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2), &negated);
+        if (!o) {
+            cloudtasks__buf_printf(why, "unknown option %.*s (--help lists the options)", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+            return CLOUDTASKS__CONFIG_EXIT_ERROR;
+        }
+        if (o->kind == CLOUDTASKS__OPT_BOOL) {
+            if (eq) { cloudtasks__buf_printf(why, "option --%s%s takes no value", negated ? "no-" : "", o->flag); return CLOUDTASKS__CONFIG_EXIT_ERROR; }
+            value = negated ? "false" : "true";
+        } else if (eq) value = eq + 1;
+        else if (a + 1 < argc) value = argv[++a];
+        else { cloudtasks__buf_printf(why, "option --%s needs a value", o->flag); return CLOUDTASKS__CONFIG_EXIT_ERROR; }
+        cli[o - cloudtasks__options] = value;
+        if (strcmp(o->flag, "event-log-to-queue") == 0 && !negated) event_queue_on_cli = 1;
+    }
+    for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++) {
+        const cloudtasks__option *o = &cloudtasks__options[i];
+        const char *env = o->env ? getenv(o->env) : NULL, *text = NULL;
+        char source[96];
+        if (cli[i] && (cli[i][0] || o->kind != CLOUDTASKS__OPT_STRING)) {
+            text = cli[i];
+            snprintf(source, sizeof source, "--%s", o->flag);
+            c->from_cli[i] = 1;
+        } else if (env && env[0]) {
+            text = env;
+            snprintf(source, sizeof source, "%s", o->env);
+            c->from_cli[i] = 2;
+        }
+        if (!text) continue;
+        if (!cloudtasks__set_option(c, o, text, source, why)) return CLOUDTASKS__CONFIG_EXIT_ERROR;
+        c->values[i] = text;
+    }
+    if (!c->queue_name) c->queue_name = c->job_id;
+    if (c->event_log_to_file < 0) c->event_log_to_file = c->task_file != NULL;
+    if (c->event_log_to_queue < 0) c->event_log_to_queue = c->task_file == NULL;
+    if (c->num_simultaneous < 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        c->num_simultaneous = c->num_cpus > 0 ? c->num_cpus : (online > 0 ? (double)online : 1.0);
+    }
+    /* the reference's checks, in its order and words */
+    if (!c->provider && !c->task_file) {
+        cloudtasks__buf_puts(why, "Provider not specified via --provider or RMS_CLOUD_TASKS_PROVIDER and no tasks file specified via --task-file");
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    if (!c->provider && c->task_file && event_queue_on_cli) {
+        cloudtasks__buf_puts(why, "--event-log-to-queue requires either --provider or RMS_CLOUD_TASKS_PROVIDER");
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    if (!c->queue_name && !c->task_file) {
+        cloudtasks__buf_puts(why, "Queue name not specified via --queue-name or RMS_CLOUD_TASKS_QUEUE_NAME or --job-id or "
+                                  "RMS_CLOUD_TASKS_JOB_ID and no tasks file specified via --task-file");
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    if (c->event_log_to_queue && !c->queue_name) {
+        cloudtasks__buf_puts(why, "--event-log-to-queue requires either --job-id or --queue-name");
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    if (c->provider && strcmp(c->provider, "AWS") != 0 && strcmp(c->provider, "GCP") != 0 && strcmp(c->provider, "AZURE") != 0) {
+        cloudtasks__buf_printf(why, "Unsupported queue provider: %s (expected AWS, GCP or AZURE)", c->provider);
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    return CLOUDTASKS__CONFIG_RUN;
+}
+
+/* >>events ---------------------------------------------------------------------------------- */
+
+/* Log lines go to stderr as "2026-11-29 19:36:06.890 WARNING - message", each in one write so the
+   lines of the supervisor, the pool and the task processes never interleave mid-line. */
+enum { CLOUDTASKS__DEBUG, CLOUDTASKS__INFO, CLOUDTASKS__WARNING, CLOUDTASKS__ERROR };
+static int cloudtasks__log_level = CLOUDTASKS__INFO;   /* the worker's process-wide log level */
+
+CLOUDTASKS__PRIVATE CLOUDTASKS__PRINTF(2, 3) void cloudtasks__log(int level, const char *fmt, ...) {
+    static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
+    char line[2048], stamp[33];
+    int64_t seconds;
+    int32_t micros;
+    size_t n;
+    va_list ap;
+    if (level < cloudtasks__log_level) return;
+    cloudtasks__wall(&seconds, &micros);
+    cloudtasks__format_iso8601(stamp, seconds, micros);
+    stamp[10] = ' ';   /* "2026-11-29 19:36:06.890" */
+    n = (size_t)snprintf(line, sizeof line, "%.23s %s - ", stamp, names[level]);
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - n, fmt, ap);
+    va_end(ap);
+    n = strlen(line);
+    if (n > sizeof line - 2) n = sizeof line - 2;
+    line[n++] = '\n';
+    while (write(2, line, n) < 0 && errno == EINTR) {}
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__buf_sink(void *b, const char *s, size_t n) { cloudtasks__buf_append((cloudtasks__buf *)b, s, n); }
+
+CLOUDTASKS__PRIVATE void cloudtasks__buf_json_string(cloudtasks__buf *b, const char *s, size_t n) {
+    cloudtasks__buf_putc(b, '"');
+    cloudtasks__json_escape(cloudtasks__buf_sink, b, s, n);
+    cloudtasks__buf_putc(b, '"');
+}
+
+/* Event records, as the reference writes them: a JSON object per line with Python's separators,
+   "timestamp", "hostname" and "event_type" first, then the event's own fields in order. */
+typedef struct cloudtasks__events {
+    int fd;                     /* the event log file, or -1 */
+    const char *path;
+    char hostname[256];
+    cloudtasks__buf line;
+} cloudtasks__events;
+
+CLOUDTASKS__PRIVATE void cloudtasks__event_begin(cloudtasks__events *ev, const char *type) {
+    char stamp[33];
+    int64_t seconds;
+    int32_t micros;
+    cloudtasks__wall(&seconds, &micros);
+    cloudtasks__format_iso8601(stamp, seconds, micros);
+    ev->line.len = 0;
+    ev->line.oom = 0;
+    cloudtasks__buf_puts(&ev->line, "{\"timestamp\": \"");
+    cloudtasks__buf_puts(&ev->line, stamp);
+    cloudtasks__buf_puts(&ev->line, "\", \"hostname\": ");
+    cloudtasks__buf_json_string(&ev->line, ev->hostname, strlen(ev->hostname));
+    cloudtasks__buf_puts(&ev->line, ", \"event_type\": \"");
+    cloudtasks__buf_puts(&ev->line, type);
+    cloudtasks__buf_putc(&ev->line, '"');
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__event_key(cloudtasks__events *ev, const char *key) {
+    cloudtasks__buf_puts(&ev->line, ", \"");
+    cloudtasks__buf_puts(&ev->line, key);
+    cloudtasks__buf_puts(&ev->line, "\": ");
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__event_string(cloudtasks__events *ev, const char *key, const char *value, size_t n) {
+    cloudtasks__event_key(ev, key);
+    cloudtasks__buf_json_string(&ev->line, value, n);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__event_raw(cloudtasks__events *ev, const char *key, const char *json) {
+    cloudtasks__event_key(ev, key);
+    cloudtasks__buf_puts(&ev->line, json);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__event_number(cloudtasks__events *ev, const char *key, double x) {
+    char text[32];
+    cloudtasks__event_key(ev, key);
+    cloudtasks__buf_append(&ev->line, text, cloudtasks__format_double(text, x));
+}
+
+/* Ends the record and appends it to the file in one write, so a crash never leaves half a line. */
+CLOUDTASKS__PRIVATE void cloudtasks__event_end(cloudtasks__events *ev) {
+    const char *p;
+    size_t left;
+    cloudtasks__buf_puts(&ev->line, "}\n");
+    if (ev->line.oom) { cloudtasks__log(CLOUDTASKS__ERROR, "out of memory writing an event; it is lost"); return; }
+    if (ev->fd < 0) return;
+    p = ev->line.data;
+    left = ev->line.len;
+    while (left > 0) {
+        ssize_t n = write(ev->fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            char e[128];
+            cloudtasks__log(CLOUDTASKS__ERROR, "cannot write to the event log %s: %s", ev->path,
+                            cloudtasks__errno_text(errno, e, sizeof e));
+            return;
+        }
+        p += n;
+        left -= (size_t)n;
+    }
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__event_message(cloudtasks__events *ev, const char *type, const char *exception) {
+    cloudtasks__event_begin(ev, type);
+    if (exception) cloudtasks__event_string(ev, "exception", exception, strlen(exception));
+    cloudtasks__event_end(ev);
+}
+
+/* >>pool ------------------------------------------------------------------------------------ */
+
+/* The supervisor, the pool and every task process talk over stream socketpairs in frames:
+   a 4-byte little-endian length, a type byte, then the payload. Sockets, not pipes, so that
+   MSG_NOSIGNAL spares every process SIGPIPE; non-blocking with buffers on both sides of the
+   supervisor-pool link, so two large frames crossing never deadlock. */
+enum {
+    CLOUDTASKS__MSG_RUN = 1,      /* supervisor -> pool: seq, task_id, data_json, message_id, receive_count */
+    CLOUDTASKS__MSG_STARTED,      /* pool -> supervisor: seq, pid, process number */
+    CLOUDTASKS__MSG_FINISHED,     /* pool -> supervisor: seq, outcome, exit code, elapsed, payload */
+    CLOUDTASKS__MSG_KILL,         /* supervisor -> pool: stop every running task now */
+    CLOUDTASKS__MSG_STOP,         /* supervisor -> pool: no more tasks; exit when idle */
+    CLOUDTASKS__MSG_TASK,         /* pool -> task process: task_id, data_json, message_id, receive_count */
+    CLOUDTASKS__MSG_RESULT        /* task process -> pool: outcome, payload */
+};
+
+/* How a task ended, from the task process's view (DONE..NO_MEMORY are the task's return values). */
+enum {
+    CLOUDTASKS__OUT_DONE = 0, CLOUDTASKS__OUT_RETRY = 1, CLOUDTASKS__OUT_FAILED = 2, CLOUDTASKS__OUT_NO_MEMORY = 3,
+    CLOUDTASKS__OUT_TIMED_OUT, CLOUDTASKS__OUT_EXITED, CLOUDTASKS__OUT_KILLED
+};
+
+#ifndef CLOUDTASKS_MAX_RESULT_BYTES
+#  define CLOUDTASKS_MAX_RESULT_BYTES (1u << 20)
+#endif
+#define CLOUDTASKS__TERM_GRACE 1.0   /* seconds between SIGTERM and SIGKILL */
+
+typedef struct cloudtasks__channel {
+    int fd;
+    cloudtasks__buf in, out;
+    size_t in_pos, out_pos, frame_start;
+    int closed;
+} cloudtasks__channel;
+
+typedef struct cloudtasks__reader { const unsigned char *p, *end; int bad; } cloudtasks__reader;
+
+CLOUDTASKS__PRIVATE void cloudtasks__put_u32(cloudtasks__buf *b, uint32_t v) {
+    unsigned char x[4];
+    x[0] = (unsigned char)v; x[1] = (unsigned char)(v >> 8); x[2] = (unsigned char)(v >> 16); x[3] = (unsigned char)(v >> 24);
+    cloudtasks__buf_append(b, x, 4);
+}
+CLOUDTASKS__PRIVATE void cloudtasks__put_u64(cloudtasks__buf *b, uint64_t v) {
+    cloudtasks__put_u32(b, (uint32_t)v);
+    cloudtasks__put_u32(b, (uint32_t)(v >> 32));
+}
+CLOUDTASKS__PRIVATE void cloudtasks__put_f64(cloudtasks__buf *b, double d) {
+    uint64_t v;
+    memcpy(&v, &d, 8);
+    cloudtasks__put_u64(b, v);
+}
+CLOUDTASKS__PRIVATE void cloudtasks__put_str(cloudtasks__buf *b, const char *s, size_t n) {
+    cloudtasks__put_u32(b, (uint32_t)n);
+    cloudtasks__buf_append(b, s, n);
+}
+
+CLOUDTASKS__PRIVATE uint32_t cloudtasks__get_u32(cloudtasks__reader *r) {
+    uint32_t v;
+    if (r->end - r->p < 4) { r->bad = 1; r->p = r->end; return 0; }
+    v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 | (uint32_t)r->p[3] << 24;
+    r->p += 4;
+    return v;
+}
+CLOUDTASKS__PRIVATE uint64_t cloudtasks__get_u64(cloudtasks__reader *r) {
+    uint64_t lo = cloudtasks__get_u32(r);
+    return lo | (uint64_t)cloudtasks__get_u32(r) << 32;
+}
+CLOUDTASKS__PRIVATE double cloudtasks__get_f64(cloudtasks__reader *r) {
+    uint64_t v = cloudtasks__get_u64(r);
+    double d;
+    memcpy(&d, &v, 8);
+    return d;
+}
+/* A string field; it points into the frame and is NUL-terminated there (frames keep a spare byte). */
+CLOUDTASKS__PRIVATE const char *cloudtasks__get_str(cloudtasks__reader *r, size_t *len) {
+    uint32_t n = cloudtasks__get_u32(r);
+    const char *s = (const char *)r->p;
+    if ((size_t)(r->end - r->p) < n) { r->bad = 1; r->p = r->end; *len = 0; return ""; }
+    r->p += n;
+    *len = n;
+    return s;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__channel_init(cloudtasks__channel *ch, int fd) {
+    memset(ch, 0, sizeof *ch);
+    ch->fd = fd;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__channel_free(cloudtasks__channel *ch) {
+    if (ch->fd >= 0) close(ch->fd);
+    ch->fd = -1;
+    cloudtasks__buf_free(&ch->in);
+    cloudtasks__buf_free(&ch->out);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__frame_begin(cloudtasks__channel *ch, int type) {
+    unsigned char t = (unsigned char)type;
+    ch->frame_start = ch->out.len;
+    cloudtasks__put_u32(&ch->out, 0);
+    cloudtasks__buf_append(&ch->out, &t, 1);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__frame_end(cloudtasks__channel *ch) {
+    uint32_t n = (uint32_t)(ch->out.len - ch->frame_start - 4);
+    unsigned char *p = (unsigned char *)ch->out.data + ch->frame_start;
+    if (ch->out.oom) return;
+    p[0] = (unsigned char)n; p[1] = (unsigned char)(n >> 8); p[2] = (unsigned char)(n >> 16); p[3] = (unsigned char)(n >> 24);
+}
+
+/* Sends what is buffered without blocking. Returns 0, or -1 once the peer is gone. */
+CLOUDTASKS__PRIVATE int cloudtasks__channel_flush(cloudtasks__channel *ch) {
+    if (ch->out.oom) { ch->closed = 1; return -1; }
+    while (ch->out_pos < ch->out.len) {
+        ssize_t n = send(ch->fd, ch->out.data + ch->out_pos, ch->out.len - ch->out_pos, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        if (n <= 0) { ch->closed = 1; return -1; }
+        ch->out_pos += (size_t)n;
+    }
+    ch->out.len = ch->out_pos = 0;
+    return 0;
+}
+
+/* Reads what has arrived without blocking; sets closed at end of stream. */
+CLOUDTASKS__PRIVATE void cloudtasks__channel_read(cloudtasks__channel *ch) {
+    for (;;) {
+        ssize_t n;
+        if (ch->in_pos > 0 && ch->in_pos == ch->in.len) ch->in.len = ch->in_pos = 0;
+        if (!cloudtasks__buf_reserve(&ch->in, 65536)) { ch->closed = 1; return; }
+        n = recv(ch->fd, ch->in.data + ch->in.len, ch->in.cap - ch->in.len - 1, MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+        if (n <= 0) { ch->closed = 1; return; }
+        ch->in.len += (size_t)n;
+    }
+}
+
+/* The next complete frame, if one has arrived: its type and a reader over its payload. The payload
+   stays valid until the next read on this channel. */
+CLOUDTASKS__PRIVATE int cloudtasks__channel_next(cloudtasks__channel *ch, int *type, cloudtasks__reader *r) {
+    const unsigned char *p = (const unsigned char *)ch->in.data + ch->in_pos;
+    size_t avail = ch->in.len - ch->in_pos;
+    uint32_t n;
+    if (avail < 5) goto compact;
+    n = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    if (avail - 4 < n) goto compact;
+    *type = p[4];
+    r->p = p + 5;
+    r->end = p + 4 + n;
+    r->bad = n == 0;
+    ch->in_pos += 4 + (size_t)n;
+    return 1;
+compact:
+    if (ch->in_pos > 0) {
+        memmove(ch->in.data, ch->in.data + ch->in_pos, avail);
+        ch->in.len = avail;
+        ch->in_pos = 0;
+    }
+    return 0;
+}
+
+/* Blocking I/O for the task processes, which do one thing at a time. */
+CLOUDTASKS__PRIVATE int cloudtasks__send_all(int fd, const char *p, size_t n) {
+    while (n > 0) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__recv_all(int fd, char *p, size_t n) {
+    while (n > 0) {
+        ssize_t k = recv(fd, p, n, 0);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return -1;
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+/* What task processes see through memory shared by every process of the worker. */
+typedef struct cloudtasks__shared {
+    volatile sig_atomic_t shutdown;      /* SIGINT/SIGTERM arrived */
+    volatile sig_atomic_t termination;   /* a spot/preemption notice arrived */
+} cloudtasks__shared;
+
+struct cloudtasks_worker {
+    const cloudtasks__config *config;
+    cloudtasks__shared *shared;
+    int number;
+};
+
+struct cloudtasks_result {
+    cloudtasks__buf json;      /* the result as compact JSON; empty means null */
+    cloudtasks__buf error;     /* why the task failed */
+};
+
+CLOUDTASKS__DEF void cloudtasks_result_string(cloudtasks_result *r, const char *text) {
+    r->json.len = 0;
+    if (r->json.data) r->json.data[0] = '\0';
+    if (text) cloudtasks__buf_json_string(&r->json, text, strlen(text));
+}
+
+CLOUDTASKS__DEF int cloudtasks_result_json(cloudtasks_result *r, const char *json, size_t len) {
+    cloudtasks_error err;
+    cloudtasks_json_doc *doc = cloudtasks_json_parse(json, len, &err);
+    if (!doc) return err.code;
+    r->json.len = 0;
+    cloudtasks__json_serialize(cloudtasks__buf_sink, &r->json, cloudtasks_json_root(doc));
+    cloudtasks_json_free(doc);
+    return r->json.oom ? CLOUDTASKS_ENOMEM : CLOUDTASKS_OK;
+}
+
+CLOUDTASKS__DEF void cloudtasks_result_error(cloudtasks_result *r, const char *message) {
+    r->error.len = 0;
+    if (r->error.data) r->error.data[0] = '\0';
+    if (message) cloudtasks__buf_puts(&r->error, message);
+}
+
+CLOUDTASKS__DEF int cloudtasks_termination_notice(const cloudtasks_worker *w) { return w && w->shared && w->shared->termination; }
+CLOUDTASKS__DEF int cloudtasks_shutdown_requested(const cloudtasks_worker *w) { return w && w->shared && w->shared->shutdown; }
+CLOUDTASKS__DEF int cloudtasks_worker_argc(const cloudtasks_worker *w) { return w ? w->config->user_argc : 0; }
+CLOUDTASKS__DEF const char *cloudtasks_worker_arg(const cloudtasks_worker *w, int index) {
+    return w && index >= 0 && index < w->config->user_argc ? w->config->user_argv[index] : NULL;
+}
+CLOUDTASKS__DEF int cloudtasks_worker_process_number(const cloudtasks_worker *w) { return w ? w->number : -1; }
+CLOUDTASKS__DEF const char *cloudtasks_worker_setting(const cloudtasks_worker *w, const char *name) {
+    size_t i;
+    if (!w || !name) return NULL;
+    for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++)
+        if (strcmp(cloudtasks__options[i].flag, name) == 0) {
+            if (strcmp(name, "queue-name") == 0 && !w->config->values[i]) return w->config->queue_name;
+            return w->config->values[i];
+        }
+    return NULL;
+}
+
+/* The frame a task process sends back: the outcome and the result JSON or the failure text. A
+   result over CLOUDTASKS_MAX_RESULT_BYTES is cut and sent as a JSON string saying so, so the event
+   that carries it is still one JSON object. */
+CLOUDTASKS__PRIVATE void cloudtasks__task_reply(cloudtasks__buf *out, int outcome, cloudtasks_result *r, const char *task_id) {
+    unsigned char t = CLOUDTASKS__MSG_RESULT, o = (unsigned char)outcome;
+    size_t start = out->len;
+    cloudtasks__put_u32(out, 0);
+    cloudtasks__buf_append(out, &t, 1);
+    cloudtasks__buf_append(out, &o, 1);
+    if (outcome == CLOUDTASKS__OUT_FAILED || outcome == CLOUDTASKS__OUT_NO_MEMORY) {
+        const char *why = r->error.len ? r->error.data
+                        : outcome == CLOUDTASKS__OUT_NO_MEMORY ? "the task ran out of memory (CLOUDTASKS_NO_MEMORY)"
+                                                               : "the task failed (CLOUDTASKS_FAILED) without saying why";
+        size_t n = strlen(why);
+        cloudtasks__put_str(out, why, n < CLOUDTASKS_MAX_RESULT_BYTES ? n : CLOUDTASKS_MAX_RESULT_BYTES);
+    } else if (r->json.oom) {
+        static const char lost[] = "\"[result lost: out of memory while building it]\"";
+        cloudtasks__put_str(out, lost, sizeof lost - 1);
+    } else if (r->json.len > CLOUDTASKS_MAX_RESULT_BYTES) {
+        cloudtasks__buf cut = {0};
+        size_t keep = CLOUDTASKS_MAX_RESULT_BYTES / 2;
+        char note[96];
+        while (keep > 0 && ((unsigned char)r->json.data[keep] & 0xC0) == 0x80) keep--;   /* whole UTF-8 characters */
+        snprintf(note, sizeof note, " ...[truncated: the result was %zu bytes of JSON]", r->json.len);
+        cloudtasks__buf_putc(&cut, '"');
+        cloudtasks__json_escape(cloudtasks__buf_sink, &cut, r->json.data, keep);
+        cloudtasks__buf_puts(&cut, note);
+        cloudtasks__buf_putc(&cut, '"');
+        cloudtasks__log(CLOUDTASKS__WARNING, "Task %s: result of %zu bytes cut to %zu (CLOUDTASKS_MAX_RESULT_BYTES)", task_id,
+                        r->json.len, keep);
+        cloudtasks__put_str(out, cut.data ? cut.data : "null", cut.data ? cut.len : 4);
+        cloudtasks__buf_free(&cut);
+    } else {
+        cloudtasks__put_str(out, r->json.len ? r->json.data : "null", r->json.len ? r->json.len : 4);
+    }
+    if (!out->oom) {
+        uint32_t n = (uint32_t)(out->len - start - 4);
+        memcpy(out->data + start, &n, 4);   /* little-endian hosts; see cloudtasks__put_u32 */
+        cloudtasks__put_u32(out, 0);
+        out->len -= 4;
+        {
+            unsigned char *q = (unsigned char *)out->data + start;
+            q[0] = (unsigned char)n; q[1] = (unsigned char)(n >> 8); q[2] = (unsigned char)(n >> 16); q[3] = (unsigned char)(n >> 24);
+        }
+    }
+}
+
+/* The life of a task process: run tasks from the pool one at a time until the pool closes the
+   socket, the process reaches its task limit, or a task ran out of memory. */
+CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, const cloudtasks_worker_desc *desc, long max_tasks) {
+    cloudtasks__buf frame = {0}, reply = {0};
+    long done = 0;
+    if (desc->process_init && desc->process_init(w, desc->user) != 0) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "task process #%d: process_init failed; this process exits", w->number);
+        fflush(NULL);
+        _exit(3);
+    }
+    for (;;) {
+        unsigned char head[5];
+        uint32_t n;
+        cloudtasks__reader r;
+        cloudtasks_task task;
+        cloudtasks_result result;
+        cloudtasks_json_doc *doc;
+        size_t len;
+        int rc, outcome;
+        if (cloudtasks__recv_all(fd, (char *)head, 5) < 0) break;
+        n = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
+        if (n == 0 || !cloudtasks__buf_reserve(&frame, n)) break;
+        frame.len = n - 1;
+        if (cloudtasks__recv_all(fd, frame.data, n - 1) < 0) break;
+        r.p = (const unsigned char *)frame.data;
+        r.end = r.p + frame.len;
+        r.bad = head[4] != CLOUDTASKS__MSG_TASK;
+        memset(&task, 0, sizeof task);
+        memset(&result, 0, sizeof result);
+        /* Every string is copied out NUL-terminated, because they sit back to back in the frame. */
+        {
+            const char *s;
+            char *id, *data, *mid;
+            s = cloudtasks__get_str(&r, &len); id = cloudtasks__strndup(s, len);
+            s = cloudtasks__get_str(&r, &len); data = cloudtasks__strndup(s, len); task.data_json_len = len;
+            s = cloudtasks__get_str(&r, &len); mid = cloudtasks__strndup(s, len);
+            task.receive_count = (int)cloudtasks__get_u32(&r);
+            task.task_id = id; task.data_json = data; task.message_id = mid;
+            doc = !r.bad && id && data && mid ? cloudtasks_json_parse(data, task.data_json_len, NULL) : NULL;
+            if (!doc) {
+                cloudtasks_result_error(&result, "the worker could not decode this task in the task process");
+                outcome = CLOUDTASKS__OUT_FAILED;
+            } else {
+                task.data = cloudtasks_json_root(doc);
+                rc = desc->task(&task, w, &result, desc->user);
+                outcome = rc == CLOUDTASKS_DONE ? CLOUDTASKS__OUT_DONE : rc == CLOUDTASKS_RETRY ? CLOUDTASKS__OUT_RETRY
+                        : rc == CLOUDTASKS_NO_MEMORY ? CLOUDTASKS__OUT_NO_MEMORY : CLOUDTASKS__OUT_FAILED;
+                if (outcome == CLOUDTASKS__OUT_FAILED && rc != CLOUDTASKS_FAILED && !result.error.len) {
+                    char why[96];
+                    snprintf(why, sizeof why, "the task function returned %d, which is not a CLOUDTASKS_* outcome", rc);
+                    cloudtasks_result_error(&result, why);
+                }
+            }
+            reply.len = 0;
+            reply.oom = 0;
+            cloudtasks__task_reply(&reply, outcome, &result, id ? id : "?");
+            cloudtasks_json_free(doc);
+            CLOUDTASKS_FREE(id); CLOUDTASKS_FREE(data); CLOUDTASKS_FREE(mid);
+            cloudtasks__buf_free(&result.json);
+            cloudtasks__buf_free(&result.error);
+        }
+        fflush(NULL);   /* what the task printed reaches its destination before its result does */
+        if (reply.oom || cloudtasks__send_all(fd, reply.data, reply.len) < 0) break;
+        done++;
+        if (outcome == CLOUDTASKS__OUT_NO_MEMORY || (max_tasks > 0 && done >= max_tasks)) break;
+    }
+    if (desc->process_exit) desc->process_exit(w, desc->user);
+    cloudtasks__buf_free(&frame);
+    cloudtasks__buf_free(&reply);
+    fflush(NULL);
+    _exit(0);
+}
+
+/* The pool: a single-threaded process, forked before the supervisor starts any thread or libcurl,
+   that keeps the task processes. It forks them, hands each a task, enforces the run-time limit,
+   reaps every child and reports how each task ended. */
+typedef struct cloudtasks__proc {
+    pid_t pid;                  /* 0: a free slot */
+    int number;                 /* the task process number (#N in the logs) */
+    cloudtasks__channel ch;
+    int busy, timed_out, killed, retiring;
+    uint64_t seq;               /* the task it runs */
+    double started, term_sent;  /* term_sent: when SIGTERM went out (0: not yet) */
+    long tasks;
+} cloudtasks__proc;
+
+typedef struct cloudtasks__pool {
+    const cloudtasks__config *cfg;
+    const cloudtasks_worker_desc *desc;
+    cloudtasks__shared *shared;
+    cloudtasks__channel sup;
+    cloudtasks__proc *procs;
+    size_t nprocs;
+    int next_number, stopping;
+    int sigchld[2];
+} cloudtasks__pool;
+
+static int cloudtasks__sigchld_fd = -1;   /* the pool's self-pipe, for its SIGCHLD handler */
+
+CLOUDTASKS__PRIVATE void cloudtasks__on_sigchld(int sig) {
+    int saved = errno;
+    char c = (char)sig;
+    if (cloudtasks__sigchld_fd >= 0 && write(cloudtasks__sigchld_fd, &c, 1) < 0) {}
+    errno = saved;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__set_nonblocking(int fd) {
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__pool_report(cloudtasks__pool *pool, cloudtasks__proc *p, int outcome, int exit_code,
+                                                 const char *payload, size_t len) {
+    cloudtasks__frame_begin(&pool->sup, CLOUDTASKS__MSG_FINISHED);
+    cloudtasks__put_u64(&pool->sup.out, p->seq);
+    cloudtasks__put_u32(&pool->sup.out, (uint32_t)outcome);
+    cloudtasks__put_u32(&pool->sup.out, (uint32_t)exit_code);
+    cloudtasks__put_f64(&pool->sup.out, (double)(int64_t)((cloudtasks__now() - p->started) * 1e6 + 0.5) / 1e6); /* microseconds */
+    cloudtasks__put_str(&pool->sup.out, payload, len);
+    cloudtasks__frame_end(&pool->sup);
+    p->busy = 0;
+}
+
+/* Forks a task process into slot p. The child keeps only its own socket (and the descriptors the
+   program had before the worker started) and dies with the pool. */
+CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool, cloudtasks__proc *p) {
+    int sv[2];
+    pid_t pid;
+    size_t i;
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return -1;
+    pid = fork();
+    if (pid < 0) { close(sv[0]); close(sv[1]); return -1; }
+    if (pid == 0) {
+        cloudtasks_worker w;
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGINT, &sa, NULL);       /* a terminal's Ctrl-C is for the supervisor, not the tasks */
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGCHLD, &sa, NULL);
+        sigaction(SIGPIPE, &sa, NULL);
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+        if (getppid() == 1) _exit(1);       /* the pool died before prctl took effect */
+        close(sv[0]);
+        close(pool->sup.fd);
+        close(pool->sigchld[0]);
+        close(pool->sigchld[1]);
+        for (i = 0; i < pool->nprocs; i++)
+            if (pool->procs[i].pid && pool->procs[i].ch.fd >= 0) close(pool->procs[i].ch.fd);
+        if (pool->cfg->max_memory_gb > 0) {
+            struct rlimit rl;
+            rl.rlim_cur = rl.rlim_max = (rlim_t)(pool->cfg->max_memory_gb * 1073741824.0);
+            if (setrlimit(RLIMIT_AS, &rl) != 0) {
+                char e[128];
+                cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d: Failed to set memory limit: %s", pool->next_number,
+                                cloudtasks__errno_text(errno, e, sizeof e));
+            }
+        }
+        w.config = pool->cfg;
+        w.shared = pool->shared;
+        w.number = pool->next_number;
+        cloudtasks__task_process(sv[1], &w, pool->desc, pool->cfg->use_new_process ? 1 : (long)(pool->cfg->max_tasks_per_process > 0 ? pool->cfg->max_tasks_per_process : 0));
+    }
+    close(sv[1]);
+    memset(p, 0, sizeof *p);
+    p->pid = pid;
+    p->number = pool->next_number++;
+    cloudtasks__channel_init(&p->ch, sv[0]);
+    cloudtasks__set_nonblocking(sv[0]);
+    return 0;
+}
+
+CLOUDTASKS__PRIVATE cloudtasks__proc *cloudtasks__pool_free_slot(cloudtasks__pool *pool) {
+    size_t i;
+    cloudtasks__proc *grown;
+    for (i = 0; i < pool->nprocs; i++)
+        if (!pool->procs[i].pid) return &pool->procs[i];
+    grown = (cloudtasks__proc *)CLOUDTASKS_REALLOC(pool->procs, (pool->nprocs * 2 + 2) * sizeof *grown);
+    if (!grown) return NULL;
+    memset(grown + pool->nprocs, 0, (pool->nprocs + 2) * sizeof *grown);
+    pool->procs = grown;
+    i = pool->nprocs;
+    pool->nprocs = pool->nprocs * 2 + 2;
+    return &pool->procs[i];
+}
+
+/* A RUN frame: give the task to an idle task process, starting one if none is idle. */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_run(cloudtasks__pool *pool, cloudtasks__reader *r) {
+    cloudtasks__proc *p = NULL;
+    uint64_t seq = cloudtasks__get_u64(r);
+    size_t i;
+    for (i = 0; i < pool->nprocs && !p; i++)
+        if (pool->procs[i].pid && !pool->procs[i].busy && !pool->procs[i].retiring && !pool->procs[i].ch.closed) p = &pool->procs[i];
+    if (!p && (!(p = cloudtasks__pool_free_slot(pool)) || cloudtasks__pool_spawn(pool, p) < 0)) {
+        static const char why[] = "the pool could not start a task process (fork failed or out of memory)";
+        cloudtasks__proc none;
+        memset(&none, 0, sizeof none);
+        none.seq = seq;
+        none.started = cloudtasks__now();
+        cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
+        cloudtasks__pool_report(pool, &none, CLOUDTASKS__OUT_EXITED, -1, why, sizeof why - 1);
+        return;
+    }
+    p->busy = 1;
+    p->seq = seq;
+    p->timed_out = p->killed = 0;
+    p->term_sent = 0;
+    p->started = cloudtasks__now();
+    /* the rest of the RUN payload is the TASK payload */
+    cloudtasks__frame_begin(&p->ch, CLOUDTASKS__MSG_TASK);
+    cloudtasks__buf_append(&p->ch.out, r->p, (size_t)(r->end - r->p));
+    cloudtasks__frame_end(&p->ch);
+    cloudtasks__channel_flush(&p->ch);
+    cloudtasks__frame_begin(&pool->sup, CLOUDTASKS__MSG_STARTED);
+    cloudtasks__put_u64(&pool->sup.out, seq);
+    cloudtasks__put_u32(&pool->sup.out, (uint32_t)p->pid);
+    cloudtasks__put_u32(&pool->sup.out, (uint32_t)p->number);
+    cloudtasks__frame_end(&pool->sup);
+}
+
+/* Reads a task process's RESULT frames and forwards them. */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_results(cloudtasks__pool *pool, cloudtasks__proc *p) {
+    int type;
+    cloudtasks__reader r;
+    cloudtasks__channel_read(&p->ch);
+    while (cloudtasks__channel_next(&p->ch, &type, &r)) {
+        int outcome;
+        size_t len;
+        const char *payload;
+        if (type != CLOUDTASKS__MSG_RESULT || r.end - r.p < 1) continue;
+        outcome = *r.p++;
+        payload = cloudtasks__get_str(&r, &len);
+        if (!p->busy || p->timed_out || p->killed) continue;   /* already decided: too late */
+        cloudtasks__pool_report(pool, p, outcome <= CLOUDTASKS__OUT_NO_MEMORY ? outcome : CLOUDTASKS__OUT_FAILED, 0, payload, len);
+        p->tasks++;
+        if (pool->cfg->use_new_process || outcome == CLOUDTASKS__OUT_NO_MEMORY ||
+            (pool->cfg->max_tasks_per_process > 0 && p->tasks >= (long)pool->cfg->max_tasks_per_process))
+            p->retiring = 1;                  /* it exits by itself after this result */
+    }
+}
+
+/* Collects every child that exited; a busy one ended its task without a result. */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        size_t i;
+        for (i = 0; i < pool->nprocs; i++) {
+            cloudtasks__proc *p = &pool->procs[i];
+            int code;
+            if (p->pid != pid) continue;
+            cloudtasks__pool_results(pool, p);   /* a result written just before the exit */
+            code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+            if (p->busy) {
+                int outcome = p->timed_out ? CLOUDTASKS__OUT_TIMED_OUT : p->killed ? CLOUDTASKS__OUT_KILLED : CLOUDTASKS__OUT_EXITED;
+                cloudtasks__pool_report(pool, p, outcome, code, "", 0);
+            } else if (!p->retiring && !pool->stopping) {
+                cloudtasks__log(CLOUDTASKS__WARNING, "Task process #%d (PID %d) exited with status %d while idle; a new one starts with the next task",
+                                p->number, (int)pid, code);
+            }
+            cloudtasks__channel_free(&p->ch);
+            p->pid = 0;
+            break;
+        }
+    }
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__pool_terminate(cloudtasks__pool *pool, int for_timeout, cloudtasks__proc *only) {
+    size_t i;
+    double now = cloudtasks__now();
+    for (i = 0; i < pool->nprocs; i++) {
+        cloudtasks__proc *p = &pool->procs[i];
+        if (!p->pid || !p->busy || (only && p != only) || p->term_sent > 0) continue;
+        if (for_timeout) p->timed_out = 1;
+        else p->killed = 1;
+        p->term_sent = now;
+        kill(p->pid, SIGTERM);
+    }
+}
+
+/* Seconds until the next deadline: a task's run-time limit or a SIGKILL after SIGTERM. */
+CLOUDTASKS__PRIVATE double cloudtasks__pool_deadlines(cloudtasks__pool *pool) {
+    double now = cloudtasks__now(), next = 60.0;
+    size_t i;
+    for (i = 0; i < pool->nprocs; i++) {
+        cloudtasks__proc *p = &pool->procs[i];
+        double left;
+        if (!p->pid || !p->busy) continue;
+        if (p->term_sent > 0) {
+            left = p->term_sent + CLOUDTASKS__TERM_GRACE - now;
+            if (left <= 0) { kill(p->pid, SIGKILL); left = CLOUDTASKS__TERM_GRACE; }
+        } else {
+            left = p->started + pool->cfg->max_runtime - now;
+            if (left < 0) {
+                cloudtasks__pool_terminate(pool, 1, p);
+                left = CLOUDTASKS__TERM_GRACE;
+            }
+        }
+        if (left < next) next = left;
+    }
+    return next;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__pool_busy(const cloudtasks__pool *pool) {
+    size_t i;
+    int n = 0;
+    for (i = 0; i < pool->nprocs; i++) n += pool->procs[i].pid && pool->procs[i].busy;
+    return n;
+}
+
+/* Closes the idle task processes' sockets (they exit on end of stream) and waits for every child. */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_drain(cloudtasks__pool *pool) {
+    double deadline = cloudtasks__now() + CLOUDTASKS__TERM_GRACE * 5;
+    size_t i;
+    int left;
+    for (i = 0; i < pool->nprocs; i++)
+        if (pool->procs[i].pid && pool->procs[i].ch.fd >= 0) { close(pool->procs[i].ch.fd); pool->procs[i].ch.fd = -1; }
+    for (;;) {
+        cloudtasks__pool_reap(pool);
+        for (left = 0, i = 0; i < pool->nprocs; i++) left += pool->procs[i].pid != 0;
+        if (!left) return;
+        if (cloudtasks__now() > deadline)
+            for (i = 0; i < pool->nprocs; i++) if (pool->procs[i].pid) kill(pool->procs[i].pid, SIGKILL);
+        poll(NULL, 0, 10);
+    }
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
+    struct pollfd *fds = NULL;
+    size_t nfds = 0, i;
+    struct sigaction sa;
+    if (pipe(pool->sigchld) < 0) _exit(1);
+    fcntl(pool->sigchld[0], F_SETFD, FD_CLOEXEC);
+    fcntl(pool->sigchld[1], F_SETFD, FD_CLOEXEC);
+    cloudtasks__set_nonblocking(pool->sigchld[0]);
+    cloudtasks__set_nonblocking(pool->sigchld[1]);
+    cloudtasks__sigchld_fd = pool->sigchld[1];
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cloudtasks__on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sa.sa_flags = 0;
+    sigaction(SIGINT, &sa, NULL);      /* signals are the supervisor's to interpret */
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGPIPE, &sa, NULL);
+    cloudtasks__set_nonblocking(pool->sup.fd);
+    if (!pool->cfg->use_new_process)   /* warm reusable processes, so the first tasks pay no fork */
+        for (i = 0; i < (size_t)pool->cfg->num_simultaneous; i++) {
+            cloudtasks__proc *p = cloudtasks__pool_free_slot(pool);
+            if (p) cloudtasks__pool_spawn(pool, p);
+        }
+    for (;;) {
+        int timeout, type;
+        size_t n = 0;
+        cloudtasks__reader r;
+        double wait = cloudtasks__pool_deadlines(pool);
+        if (pool->stopping && cloudtasks__pool_busy(pool) == 0) break;
+        if (nfds < pool->nprocs + 2) {
+            struct pollfd *f = (struct pollfd *)CLOUDTASKS_REALLOC(fds, (pool->nprocs + 2) * sizeof *f);
+            if (!f) break;
+            fds = f;
+            nfds = pool->nprocs + 2;
+        }
+        fds[n].fd = pool->sup.fd; fds[n].events = (short)(POLLIN | (pool->sup.out.len > pool->sup.out_pos ? POLLOUT : 0)); n++;
+        fds[n].fd = pool->sigchld[0]; fds[n].events = POLLIN; n++;
+        for (i = 0; i < pool->nprocs; i++) {
+            cloudtasks__proc *p = &pool->procs[i];
+            fds[n].fd = p->pid && p->ch.fd >= 0 && !p->ch.closed ? p->ch.fd : -1;
+            fds[n].events = (short)(POLLIN | (p->ch.out.len > p->ch.out_pos ? POLLOUT : 0));
+            fds[n].revents = 0;
+            n++;
+        }
+        timeout = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
+        if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) break;
+        if (fds[1].revents) { char drain[64]; while (read(pool->sigchld[0], drain, sizeof drain) > 0) {} }
+        cloudtasks__pool_reap(pool);
+        for (i = 0; i < pool->nprocs; i++) {
+            cloudtasks__proc *p = &pool->procs[i];
+            if (!p->pid || fds[i + 2].fd < 0 || !fds[i + 2].revents) continue;
+            if (fds[i + 2].revents & POLLOUT) cloudtasks__channel_flush(&p->ch);
+            if (fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__pool_results(pool, p);
+        }
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            cloudtasks__channel_read(&pool->sup);
+            while (cloudtasks__channel_next(&pool->sup, &type, &r)) {
+                if (type == CLOUDTASKS__MSG_RUN) cloudtasks__pool_run(pool, &r);
+                else if (type == CLOUDTASKS__MSG_KILL) cloudtasks__pool_terminate(pool, 0, NULL);
+                else if (type == CLOUDTASKS__MSG_STOP) pool->stopping = 1;
+            }
+            if (pool->sup.closed) {            /* the supervisor is gone: nobody can take results */
+                pool->stopping = 1;
+                cloudtasks__pool_terminate(pool, 0, NULL);
+                for (i = 0; i < pool->nprocs; i++) if (pool->procs[i].pid) kill(pool->procs[i].pid, SIGKILL);
+                break;
+            }
+        }
+        cloudtasks__channel_flush(&pool->sup);
+    }
+    cloudtasks__channel_flush(&pool->sup);
+    cloudtasks__pool_drain(pool);
+    CLOUDTASKS_FREE(fds);
+    _exit(0);
+}
+
+/* >>worker ---------------------------------------------------------------------------------- */
+
+/* A task between RUN and FINISHED, as the supervisor tracks it. */
+typedef struct cloudtasks__running {
+    uint64_t seq;               /* 0: a free entry */
+    char *task_id;
+    int pid, number;
+    double started;
+} cloudtasks__running;
+
+typedef struct cloudtasks__supervisor {
+    const cloudtasks__config *cfg;
+    cloudtasks__shared *shared;
+    cloudtasks__channel pool;
+    pid_t pool_pid;
+    cloudtasks__events events;
+    cloudtasks__taskfile source;
+    cloudtasks__running *running;
+    size_t capacity;            /* tasks at once */
+    size_t active;
+    uint64_t next_seq;
+    double start, termination_at, kill_at, grace_deadline, last_task_at;
+    long to_skip, started_tasks;
+    int source_done, limit_reached, shutdown, immediate, killed, exit_code;
+    long not_retried, retried, timed_out, exited, memory_exceeded, failed, bad_records;
+    int signal_pipe[2];
+} cloudtasks__supervisor;
+
+static volatile sig_atomic_t cloudtasks__signal_count;
+static int cloudtasks__signal_fd = -1;
+static cloudtasks__shared *cloudtasks__signal_shared;
+
+CLOUDTASKS__PRIVATE void cloudtasks__on_signal(int sig) {
+    int saved = errno;
+    char c = (char)sig;
+    cloudtasks__signal_count++;
+    if (cloudtasks__signal_shared) cloudtasks__signal_shared->shutdown = 1;
+    if (cloudtasks__signal_fd >= 0 && write(cloudtasks__signal_fd, &c, 1) < 0) {}
+    errno = saved;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, const char *task_id, size_t id_len,
+                                                   const cloudtasks_json *data) {
+    cloudtasks__running *t = NULL;
+    size_t i, data_start;
+    for (i = 0; i < s->capacity && !t; i++) if (!s->running[i].seq) t = &s->running[i];
+    CLOUDTASKS_ASSERT(t != NULL);
+    t->seq = ++s->next_seq;
+    t->task_id = cloudtasks__strndup(task_id, id_len);
+    t->pid = t->number = -1;
+    t->started = cloudtasks__now();
+    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_RUN);
+    cloudtasks__put_u64(&s->pool.out, t->seq);
+    cloudtasks__put_str(&s->pool.out, task_id, id_len);
+    data_start = s->pool.out.len;
+    cloudtasks__put_u32(&s->pool.out, 0);
+    cloudtasks__json_serialize(cloudtasks__buf_sink, &s->pool.out, data);
+    if (!s->pool.out.oom) {   /* the data's length, now known */
+        uint32_t n = (uint32_t)(s->pool.out.len - data_start - 4);
+        unsigned char *q = (unsigned char *)s->pool.out.data + data_start;
+        q[0] = (unsigned char)n; q[1] = (unsigned char)(n >> 8); q[2] = (unsigned char)(n >> 16); q[3] = (unsigned char)(n >> 24);
+    }
+    cloudtasks__put_str(&s->pool.out, "", 0);       /* message id: none in a task file */
+    cloudtasks__put_u32(&s->pool.out, 0);           /* receive count: unknown */
+    cloudtasks__frame_end(&s->pool);
+    s->active++;
+    s->started_tasks++;
+    s->last_task_at = cloudtasks__now();
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_bad_record(cloudtasks__supervisor *s, const cloudtasks__record *rec, const char *why) {
+    char text[512];
+    snprintf(text, sizeof text, "task file %s: record %ld (line %llu) skipped: %s", s->source.path, rec->number,
+             (unsigned long long)rec->line, why);
+    cloudtasks__log(CLOUDTASKS__ERROR, "%s", text);
+    cloudtasks__event_message(&s->events, "non_fatal_exception", text);
+    s->bad_records++;
+}
+
+/* Takes records from the task file while there is room, skipping and limiting as configured. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
+    while (!s->source_done && !s->limit_reached && !s->shutdown && !s->shared->termination && s->active < s->capacity) {
+        cloudtasks__record rec;
+        cloudtasks__buf why = {0};
+        cloudtasks_error err;
+        cloudtasks_json_doc *doc;
+        const cloudtasks_json *root, *id, *data;
+        int r = cloudtasks__taskfile_next(&s->source, &rec, &why);
+        if (r <= 0) {
+            if (r < 0) {
+                cloudtasks__log(CLOUDTASKS__ERROR, "%s; no more tasks are read from it", why.data ? why.data : "task file error");
+                cloudtasks__event_message(&s->events, "non_fatal_exception", why.data ? why.data : "task file error");
+                s->exit_code = 1;
+            }
+            cloudtasks__buf_free(&why);
+            s->source_done = 1;
+            break;
+        }
+        doc = cloudtasks_json_parse(rec.text, rec.len, &err);
+        root = cloudtasks_json_root(doc);
+        id = cloudtasks_json_get(root, "task_id");
+        data = cloudtasks_json_get(root, "data");
+        if (!doc) cloudtasks__sup_bad_record(s, &rec, err.message);
+        else if (cloudtasks_json_typeof(root) != CLOUDTASKS_JSON_OBJECT) cloudtasks__sup_bad_record(s, &rec, "a task must be a JSON object");
+        else if (!id) cloudtasks__sup_bad_record(s, &rec, "it has no \"task_id\"");
+        else if (!data) cloudtasks__sup_bad_record(s, &rec, "it has no \"data\"");
+        else if (cloudtasks_json_typeof(id) != CLOUDTASKS_JSON_STRING && cloudtasks_json_typeof(id) != CLOUDTASKS_JSON_NUMBER)
+            cloudtasks__sup_bad_record(s, &rec, "its \"task_id\" must be a string or a number");
+        else if (s->to_skip > 0) {
+            s->to_skip--;
+            cloudtasks__log(CLOUDTASKS__DEBUG, "Skipping task (%ld more to skip)", s->to_skip);
+        } else {
+            char number[32];
+            size_t n;
+            const char *text = cloudtasks_json_string(id, &n);
+            if (!text) { n = cloudtasks__format_double(number, cloudtasks_json_number(id, 0)); text = number; }
+            cloudtasks__sup_send_task(s, text, n, data);
+            if (s->cfg->max_num_tasks >= 0 && s->started_tasks >= (long)s->cfg->max_num_tasks) {
+                s->limit_reached = 1;
+                cloudtasks__log(CLOUDTASKS__INFO, "Started the maximum of %ld tasks (--max-num-tasks); taking no more", s->started_tasks);
+            }
+        }
+        cloudtasks_json_free(doc);
+    }
+}
+
+CLOUDTASKS__PRIVATE cloudtasks__running *cloudtasks__sup_find(cloudtasks__supervisor *s, uint64_t seq) {
+    size_t i;
+    for (i = 0; i < s->capacity; i++) if (s->running[i].seq == seq) return &s->running[i];
+    return NULL;
+}
+
+/* One task ended: log it, write its event, then acknowledge or retry it (events come first, so a
+   crash between the two repeats the task rather than losing its record). */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, cloudtasks__reader *r) {
+    uint64_t seq = cloudtasks__get_u64(r);
+    int outcome = (int)cloudtasks__get_u32(r), code = (int)cloudtasks__get_u32(r), retry;
+    double elapsed = cloudtasks__get_f64(r);
+    size_t len;
+    const char *payload = cloudtasks__get_str(r, &len);
+    cloudtasks__running *t = cloudtasks__sup_find(s, seq);
+    cloudtasks__events *ev = &s->events;
+    const char *id;
+    if (!t || r->bad) { cloudtasks__log(CLOUDTASKS__ERROR, "the pool reported an unknown task; ignored"); return; }
+    id = t->task_id ? t->task_id : "";
+    switch (outcome) {
+    case CLOUDTASKS__OUT_DONE: case CLOUDTASKS__OUT_RETRY: {
+        cloudtasks_json_doc *doc = cloudtasks_json_parse(payload, len, NULL);
+        retry = outcome == CLOUDTASKS__OUT_RETRY;
+        if (retry) s->retried++; else s->not_retried++;
+        cloudtasks__log(CLOUDTASKS__DEBUG, "Task %s completed in %.3f s; %s", id, elapsed, retry ? "retrying" : "not retrying");
+        cloudtasks__event_begin(ev, "task_completed");
+        cloudtasks__event_string(ev, "task_id", id, strlen(id));
+        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
+        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        if (doc) { cloudtasks__event_key(ev, "result"); cloudtasks__json_serialize(cloudtasks__buf_sink, &ev->line, cloudtasks_json_root(doc)); }
+        else cloudtasks__event_string(ev, "result", payload, len);   /* never a broken record */
+        cloudtasks__event_end(ev);
+        cloudtasks_json_free(doc);
+        break;
+    }
+    case CLOUDTASKS__OUT_FAILED: case CLOUDTASKS__OUT_NO_MEMORY:
+        retry = outcome == CLOUDTASKS__OUT_FAILED && s->cfg->retry_on_exception;
+        s->failed++;
+        if (outcome == CLOUDTASKS__OUT_NO_MEMORY) s->memory_exceeded++;
+        if (retry) s->retried++; else s->not_retried++;
+        cloudtasks__log(CLOUDTASKS__WARNING, "Task %s %s after %.1f seconds: %.*s; %s", id,
+                        outcome == CLOUDTASKS__OUT_NO_MEMORY ? "ran out of memory" : "failed", elapsed, (int)(len < 300 ? len : 300),
+                        payload, retry ? "retrying" : "not retrying");
+        cloudtasks__event_begin(ev, "task_exception");
+        cloudtasks__event_string(ev, "task_id", id, strlen(id));
+        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
+        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_string(ev, "exception", payload, len);
+        cloudtasks__event_end(ev);
+        break;
+    case CLOUDTASKS__OUT_TIMED_OUT:
+        retry = s->cfg->retry_on_timeout;
+        s->timed_out++;
+        cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds (actual runtime %.1f "
+                        "seconds); terminated; %s", t->number, t->pid, id, s->cfg->max_runtime, elapsed,
+                        retry ? "it will be retried" : "it will not be retried");
+        cloudtasks__event_begin(ev, "task_timed_out");
+        cloudtasks__event_string(ev, "task_id", id, strlen(id));
+        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
+        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_end(ev);
+        break;
+    default: {
+        /* Exited without a result, or killed at shutdown: a task stopped by the worker itself is
+           released (retry), since it did not fail. */
+        int killed = outcome == CLOUDTASKS__OUT_KILLED;
+        retry = killed || s->cfg->retry_on_exit;
+        s->exited++;
+        if (killed)
+            cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d) processing task \"%s\" was stopped at shutdown after %.1f seconds "
+                            "(exit code %d); released", t->number, t->pid, id, elapsed, code);
+        else
+            cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d) processing task \"%s\" exited prematurely in %.1f seconds with "
+                            "exit code %d; %s", t->number, t->pid, id, elapsed, code, retry ? "retrying" : "not retrying");
+        cloudtasks__event_begin(ev, "task_exited");
+        cloudtasks__event_string(ev, "task_id", id, strlen(id));
+        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
+        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_number(ev, "exit_code", code);
+        cloudtasks__event_end(ev);
+        break;
+    }
+    }
+    /* A task file has nothing to acknowledge or retry: the event is the whole record. */
+    CLOUDTASKS_FREE(t->task_id);
+    memset(t, 0, sizeof *t);
+    s->active--;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s) {
+    int type;
+    cloudtasks__reader r;
+    cloudtasks__channel_read(&s->pool);
+    while (cloudtasks__channel_next(&s->pool, &type, &r)) {
+        if (type == CLOUDTASKS__MSG_FINISHED) cloudtasks__sup_finished(s, &r);
+        else if (type == CLOUDTASKS__MSG_STARTED) {
+            cloudtasks__running *t = cloudtasks__sup_find(s, cloudtasks__get_u64(&r));
+            if (t) {
+                t->pid = (int)cloudtasks__get_u32(&r);
+                t->number = (int)cloudtasks__get_u32(&r);
+                cloudtasks__log(CLOUDTASKS__DEBUG, "Started task %s on worker #%d (PID %d)", t->task_id, t->number, t->pid);
+            }
+        }
+    }
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_kill_all(cloudtasks__supervisor *s) {
+    if (s->killed) return;
+    s->killed = 1;
+    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_KILL);
+    cloudtasks__frame_end(&s->pool);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_signal(cloudtasks__supervisor *s) {
+    char sigs[16];
+    ssize_t n = read(s->signal_pipe[0], sigs, sizeof sigs), i;
+    for (i = 0; i < n; i++) {
+        const char *name = sigs[i] == SIGINT ? "SIGINT" : "SIGTERM";
+        if (!s->shutdown) {
+            s->shutdown = 1;
+            s->grace_deadline = cloudtasks__now() + s->cfg->shutdown_grace;
+            cloudtasks__log(CLOUDTASKS__WARNING, "Received signal %s, initiating graceful shutdown", name);
+            if (s->active)
+                cloudtasks__log(CLOUDTASKS__INFO, "Shutdown requested, waiting up to %g seconds for %zu running tasks",
+                                s->cfg->shutdown_grace, s->active);
+        } else if (!s->immediate) {
+            s->immediate = 1;
+            s->exit_code = 128 + sigs[i];
+            cloudtasks__log(CLOUDTASKS__WARNING, "Received a second signal (%s); stopping every task now", name);
+            cloudtasks__sup_kill_all(s);
+        }
+    }
+}
+
+/* Timers: the simulated termination notice and kill, the end of the grace period, the idle exit. */
+CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
+    double now = cloudtasks__now(), next = 1.0;
+    if (s->termination_at > 0 && !s->shared->termination) {
+        if (now >= s->termination_at) {
+            s->shared->termination = 1;
+            cloudtasks__log(CLOUDTASKS__WARNING, "Instance termination notice received");
+            cloudtasks__event_message(&s->events, "spot_termination", NULL);
+            if (s->cfg->simulate_delay >= 0) s->kill_at = now + s->cfg->simulate_delay;
+        } else if (s->termination_at - now < next) next = s->termination_at - now;
+    }
+    if (s->kill_at > 0 && !s->killed) {
+        if (now >= s->kill_at) {
+            cloudtasks__log(CLOUDTASKS__WARNING, "Simulated spot termination delay complete, killing all processes");
+            cloudtasks__sup_kill_all(s);
+        } else if (s->kill_at - now < next) next = s->kill_at - now;
+    }
+    if (s->shutdown && !s->killed && s->active) {
+        if (now >= s->grace_deadline) {
+            cloudtasks__log(CLOUDTASKS__WARNING, "Shutdown grace period of %g seconds is over; stopping %zu running tasks",
+                            s->cfg->shutdown_grace, s->active);
+            cloudtasks__sup_kill_all(s);
+        } else if (s->grace_deadline - now < next) next = s->grace_deadline - now;
+    }
+    return next;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__sup_done(cloudtasks__supervisor *s) {
+    if (s->active) return 0;
+    if (s->source_done) { cloudtasks__log(CLOUDTASKS__INFO, "Local task source is empty and all processes complete; exiting"); return 1; }
+    if (s->limit_reached) { cloudtasks__log(CLOUDTASKS__INFO, "Maximum number of tasks done; exiting"); return 1; }
+    if (s->shared->termination) { cloudtasks__log(CLOUDTASKS__INFO, "Termination event set and all processes complete; exiting"); return 1; }
+    if (s->shutdown) { cloudtasks__log(CLOUDTASKS__INFO, "All tasks stopped; shutdown complete"); return 1; }
+    if (s->cfg->exit_when_idle >= 0 && cloudtasks__now() - s->last_task_at >= s->cfg->exit_when_idle) {
+        cloudtasks__log(CLOUDTASKS__INFO, "No task for %g seconds (--exit-when-idle); exiting", s->cfg->exit_when_idle);
+        return 1;
+    }
+    return 0;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_log_config(const cloudtasks__config *c) {
+    size_t i;
+    cloudtasks__log(CLOUDTASKS__INFO, "Configuration:");
+    for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++)
+        if (c->values[i])
+            cloudtasks__log(CLOUDTASKS__INFO, "  %s: %s (%s)", cloudtasks__options[i].flag, c->values[i],
+                            c->from_cli[i] == 1 ? "command line" : "environment");
+    cloudtasks__log(CLOUDTASKS__INFO, "  num-simultaneous-tasks: %g, max-runtime: %g s, %s", c->num_simultaneous, c->max_runtime,
+                    c->use_new_process ? "a new process per task" : "reusable task processes");
+}
+
+/* Runs the supervisor's loop; returns the exit code. */
+CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
+    for (;;) {
+        struct pollfd fds[2];
+        double wait;
+        cloudtasks__sup_feed(s);
+        if (cloudtasks__sup_done(s)) break;
+        cloudtasks__channel_flush(&s->pool);
+        wait = cloudtasks__sup_timers(s);
+        if (s->cfg->exit_when_idle >= 0 && !s->active) {
+            double idle_left = s->last_task_at + s->cfg->exit_when_idle - cloudtasks__now();
+            if (idle_left < wait) wait = idle_left;
+        }
+        fds[0].fd = s->pool.fd;
+        fds[0].events = (short)(POLLIN | (s->pool.out.len > s->pool.out_pos ? POLLOUT : 0));
+        fds[1].fd = s->signal_pipe[0];
+        fds[1].events = POLLIN;
+        fds[0].revents = fds[1].revents = 0;
+        if (poll(fds, 2, wait <= 0 ? 0 : (int)(wait * 1000) + 1) < 0 && errno != EINTR) {
+            cloudtasks__log(CLOUDTASKS__ERROR, "poll failed; stopping");
+            return 1;
+        }
+        if (fds[1].revents) cloudtasks__sup_signal(s);
+        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_pool_frames(s);
+        if (fds[0].revents & POLLOUT) cloudtasks__channel_flush(&s->pool);
+        if (s->pool.closed) {
+            const char *why = "the process pool died; every running task is lost to this worker and released";
+            cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
+            cloudtasks__event_message(&s->events, "fatal_exception", why);
+            return 1;
+        }
+    }
+    return s->exit_code;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
+    double deadline = cloudtasks__now() + 10.0;
+    int status;
+    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
+    cloudtasks__frame_end(&s->pool);
+    cloudtasks__channel_flush(&s->pool);
+    while (waitpid(s->pool_pid, &status, WNOHANG) == 0) {
+        if (cloudtasks__now() > deadline) { kill(s->pool_pid, SIGKILL); waitpid(s->pool_pid, &status, 0); break; }
+        poll(NULL, 0, 5);
+    }
+}
+
+CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtasks_worker_desc *desc) {
+    static cloudtasks__config cfg;   /* lives as long as the task processes that read it */
+    cloudtasks__supervisor s;
+    cloudtasks__buf why = {0};
+    cloudtasks__pool pool;
+    struct sigaction sa;
+    int sv[2], rc;
+    size_t i;
+    if (!desc || !desc->task) { cloudtasks__log(CLOUDTASKS__ERROR, "cloudtasks_worker_run: no task function given"); return 1; }
+    rc = cloudtasks__config_load(&cfg, argc, argv, &why);
+    if (rc != CLOUDTASKS__CONFIG_RUN) {
+        if (rc == CLOUDTASKS__CONFIG_EXIT_ERROR) cloudtasks__log(CLOUDTASKS__ERROR, "%s", why.data ? why.data : "out of memory");
+        cloudtasks__buf_free(&why);
+        return rc == CLOUDTASKS__CONFIG_EXIT_OK ? 0 : 1;
+    }
+    if (cfg.verbose) cloudtasks__log_level = CLOUDTASKS__DEBUG;
+    cloudtasks__sup_log_config(&cfg);
+    if (!cfg.task_file) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: the %s queue provider is not available in this version "
+                        "of cloudtasks.h yet; run from a task file with --task-file", cfg.provider);
+        return 1;
+    }
+    if (cfg.event_log_to_queue) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: event queues are not available in this version of "
+                        "cloudtasks.h yet; use --no-event-log-to-queue");
+        return 1;
+    }
+    if (cfg.simulate_after >= 0 && cfg.simulate_delay < 0)
+        cloudtasks__log(CLOUDTASKS__WARNING, "Simulating spot termination after but no delay specified; tasks will never be killed");
+
+    memset(&s, 0, sizeof s);
+    s.cfg = &cfg;
+    s.shared = (cloudtasks__shared *)mmap(NULL, sizeof *s.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (s.shared == MAP_FAILED) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot map the shared flags page"); return 1; }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the pool socket"); return 1; }
+    fflush(NULL);   /* nothing buffered is written twice by the children */
+    s.pool_pid = fork();
+    if (s.pool_pid < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot fork the process pool"); return 1; }
+    if (s.pool_pid == 0) {
+        close(sv[0]);
+#ifdef __linux__
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+        memset(&pool, 0, sizeof pool);
+        pool.cfg = &cfg;
+        pool.desc = desc;
+        pool.shared = s.shared;
+        cloudtasks__channel_init(&pool.sup, sv[1]);
+        cloudtasks__pool_main(&pool);
+    }
+    close(sv[1]);
+    cloudtasks__channel_init(&s.pool, sv[0]);
+    cloudtasks__set_nonblocking(sv[0]);
+
+    /* Signals: the first asks for a graceful stop, a second for an immediate one. */
+    if (pipe(s.signal_pipe) < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the signal pipe"); return 1; }
+    for (i = 0; i < 2; i++) { fcntl(s.signal_pipe[i], F_SETFD, FD_CLOEXEC); cloudtasks__set_nonblocking(s.signal_pipe[i]); }
+    cloudtasks__signal_fd = s.signal_pipe[1];
+    cloudtasks__signal_shared = s.shared;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = cloudtasks__on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+
+    s.events.fd = -1;
+    s.events.path = cfg.event_log_file;
+    if (gethostname(s.events.hostname, sizeof s.events.hostname - 1) != 0) cloudtasks__copy(s.events.hostname, sizeof s.events.hostname, "unknown");
+    s.exit_code = 0;
+    if (cfg.event_log_to_file) {
+        s.events.fd = open(cfg.event_log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (s.events.fd < 0) {
+            char e[128];
+            cloudtasks__log(CLOUDTASKS__ERROR, "Error opening event log file: %s: %s", cfg.event_log_file, cloudtasks__errno_text(errno, e, sizeof e));
+            s.exit_code = 1;
+        }
+    }
+    if (s.exit_code == 0 && !cloudtasks__taskfile_open(&s.source, cfg.task_file, &why)) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing local task queue: %s", why.data ? why.data : "out of memory");
+        cloudtasks__event_message(&s.events, "fatal_exception", why.data ? why.data : "out of memory");
+        s.exit_code = 1;
+    }
+    cloudtasks__buf_free(&why);
+    s.capacity = (size_t)cfg.num_simultaneous;
+    s.running = (cloudtasks__running *)CLOUDTASKS_MALLOC(s.capacity * sizeof *s.running);
+    if (!s.running) { cloudtasks__log(CLOUDTASKS__ERROR, "out of memory"); s.exit_code = 1; }
+    else memset(s.running, 0, s.capacity * sizeof *s.running);
+    if (s.exit_code == 0) {
+        s.start = s.last_task_at = cloudtasks__now();
+        s.to_skip = cfg.tasks_to_skip > 0 ? (long)cfg.tasks_to_skip : 0;
+        if (cfg.simulate_after >= 0) s.termination_at = s.start + cfg.simulate_after;
+        s.exit_code = cloudtasks__supervise(&s);
+    }
+    cloudtasks__sup_stop_pool(&s);
+    cloudtasks__log(CLOUDTASKS__INFO, "Task scheduler shutdown complete. Not retried: %ld, Retried: %ld, Timed out: %ld, Exited: %ld, "
+                    "Memory exceeded: %ld, Total: %ld", s.not_retried, s.retried, s.timed_out, s.exited, s.memory_exceeded,
+                    s.not_retried + s.retried);
+    for (i = 0; s.running && i < s.capacity; i++) CLOUDTASKS_FREE(s.running[i].task_id);
+    CLOUDTASKS_FREE(s.running);
+    cloudtasks__taskfile_close(&s.source);
+    cloudtasks__channel_free(&s.pool);
+    cloudtasks__buf_free(&s.events.line);
+    if (s.events.fd >= 0) close(s.events.fd);
+    cloudtasks__signal_fd = -1;
+    cloudtasks__signal_shared = NULL;
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    close(s.signal_pipe[0]);
+    close(s.signal_pipe[1]);
+    munmap((void *)s.shared, sizeof *s.shared);
+    return s.exit_code;
+}
+
+CLOUDTASKS__DEF int cloudtasks_worker_main(int argc, char **argv, cloudtasks_task_fn fn, void *user) {
+    cloudtasks_worker_desc desc;
+    memset(&desc, 0, sizeof desc);
+    desc.task = fn;
+    desc.user = user;
+    return cloudtasks_worker_run(argc, argv, &desc);
 }
 
 #endif /* CLOUDTASKS_IMPLEMENTATION_ONCE */
