@@ -43,8 +43,8 @@ $(BUILD)/tests/%: tests/unit/%.c cloudtasks.h tests/unit/testing.h | $(DEPS_OK)
 demo: $(BUILD)/worker_addition
 	@sh scripts/demo.sh $(BUILD)
 
-test: $(EXAMPLES) $(TESTBINS)
-	@BUILD=$(BUILD) SHARED=$(SHARED) CC="$(CC)" CLANG="$(CLANG)" bash tests/run.sh
+test: $(DEPS_OK) $(EXAMPLES) $(TESTBINS)
+	@BUILD=$(BUILD) SHARED=$(SHARED) CC="$(CC)" CLANG="$(CLANG)" OPT="$(OPT)" bash tests/run.sh
 
 check: check-asan check-tsan check-valgrind
 
@@ -53,7 +53,7 @@ check-asan: | $(DEPS_OK)
 
 check-tsan: | $(DEPS_OK)
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/tsan OPT="-O1 -g -fsanitize=thread" $(EXAMPLES:$(BUILD)/%=$(BUILD)/tsan/%)
-	@BUILD=$(BUILD)/tsan SHARED=$(SHARED) TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/run.sh --only integration
+	@BUILD=$(BUILD)/tsan SHARED=$(SHARED) CC="$(CC)" OPT="-O1 -g -fsanitize=thread" TSAN_OPTIONS="halt_on_error=1 exitcode=66" bash tests/run.sh --only integration
 
 check-valgrind: $(TESTBINS)
 	@BUILD=$(BUILD) SHARED=$(SHARED) bash tests/valgrind.sh

@@ -28,7 +28,7 @@ run_suite() { # run_suite KIND NAME COMMAND...
         tail -n 20 "$log/err" | sed 's/^/#   /'
     fi
     [ "$s" -gt 0 ] && grep '# SKIP' "$out" | sed 's/^/    /'
-    echo "   $p passed, $f failed${s:+, $s skipped}"
+    if [ "$s" -gt 0 ]; then echo "   $p passed, $f failed, $s skipped"; else echo "   $p passed, $f failed"; fi
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
 }
 
