@@ -317,6 +317,7 @@ CLOUDTASKS_API int cloudtasks_worker_run(int argc, char **argv, const cloudtasks
 #ifdef __linux__
 #  include <sys/prctl.h>
 #endif
+#include <bearssl.h>
 
 #if defined(CLOUDTASKS_MALLOC) && defined(CLOUDTASKS_REALLOC) && defined(CLOUDTASKS_FREE)
 #elif !defined(CLOUDTASKS_MALLOC) && !defined(CLOUDTASKS_REALLOC) && !defined(CLOUDTASKS_FREE)
@@ -477,6 +478,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__copy(char *dst, size_t size, const char *src
     if (n >= size) { memcpy(dst, src, size - 1); dst[size - 1] = '\0'; return 0; }
     memcpy(dst, src, n + 1);
     return 1;
+}
+
+/* ASCII case folding, independent of the locale. */
+CLOUDTASKS__PRIVATE int cloudtasks__ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+CLOUDTASKS__PRIVATE int cloudtasks__strcaseeq(const char *a, const char *b) {
+    while (*a && cloudtasks__ascii_lower((unsigned char)*a) == cloudtasks__ascii_lower((unsigned char)*b)) { a++; b++; }
+    return *a == '\0' && *b == '\0';
 }
 
 /* The text of an errno value (strerror is not thread-safe; strerror_r has two signatures). */
@@ -1563,6 +1572,270 @@ CLOUDTASKS__DEF void cloudtasks_json_write_raw(cloudtasks_json_writer *w, const 
 }
 
 
+/* >>crypto ---------------------------------------------------------------------------------- */
+
+CLOUDTASKS__PRIVATE void cloudtasks__sha256(const void *data, size_t n, unsigned char out[32]) {
+    br_sha256_context c;
+    br_sha256_init(&c);
+    br_sha256_update(&c, data, n);
+    br_sha256_out(&c, out);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__hmac_sha256(const void *key, size_t key_len, const void *data, size_t n, unsigned char out[32]) {
+    br_hmac_key_context kc;
+    br_hmac_context c;
+    br_hmac_key_init(&kc, &br_sha256_vtable, key, key_len);
+    br_hmac_init(&c, &kc, 0);
+    br_hmac_update(&c, data, n);
+    br_hmac_out(&c, out);
+}
+
+/* >>sigv4 ----------------------------------------------------------------------------------- */
+
+/* The canonical URI: for every service but S3 the path is normalised (empty and '.' segments
+   dropped, '..' resolved, a trailing '/' kept) and its already-encoded text encoded once more;
+   S3 signs the path as sent. */
+CLOUDTASKS__PRIVATE void cloudtasks__sigv4_uri(cloudtasks__buf *b, const char *path, size_t n, int normalize) {
+    size_t i = 0, start = b->len;
+    if (!normalize) {
+        if (n == 0) cloudtasks__buf_putc(b, '/');
+        else cloudtasks__buf_append(b, path, n);
+        return;
+    }
+    cloudtasks__buf_putc(b, '/');
+    while (i < n) {
+        size_t j = i;
+        while (j < n && path[j] != '/') j++;
+        if (j - i == 2 && path[i] == '.' && path[i + 1] == '.') {
+            /* drop the last segment written, if any */
+            while (b->len > start + 1 && b->data[b->len - 1] != '/') b->len--;
+            if (b->len > start + 1) b->len--;
+            if (b->len == start) cloudtasks__buf_putc(b, '/');
+        } else if (j > i && !(j - i == 1 && path[i] == '.')) {
+            if (b->len > start + 1) cloudtasks__buf_putc(b, '/');
+            cloudtasks__url_encode(b, path + i, j - i, CLOUDTASKS__URL_AWS);
+        }
+        i = j + 1;
+    }
+    if (n > 0 && path[n - 1] == '/' && b->len > start + 1) cloudtasks__buf_putc(b, '/');
+    if (!b->oom) b->data[b->len] = '\0';
+}
+
+typedef struct cloudtasks__pair { char *key, *value; } cloudtasks__pair;
+
+CLOUDTASKS__PRIVATE int cloudtasks__pair_cmp(const void *a, const void *b) {
+    const cloudtasks__pair *x = (const cloudtasks__pair *)a, *y = (const cloudtasks__pair *)b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : strcmp(x->value, y->value);
+}
+
+/* Decodes and re-encodes one query component the AWS way, so "%7e", "~" and "%7E" sign alike. */
+CLOUDTASKS__PRIVATE char *cloudtasks__sigv4_component(const char *s, size_t n) {
+    cloudtasks__buf raw = {0}, enc = {0};
+    cloudtasks__url_decode(&raw, s, n, 0);
+    cloudtasks__url_encode(&enc, raw.data ? raw.data : "", raw.len, CLOUDTASKS__URL_AWS);
+    cloudtasks__buf_free(&raw);
+    if (enc.oom) { cloudtasks__buf_free(&enc); return NULL; }
+    return enc.data ? enc.data : cloudtasks__strdup("");
+}
+
+/* The canonical query string: each parameter decoded and re-encoded, sorted by name then value. */
+CLOUDTASKS__PRIVATE int cloudtasks__sigv4_query(cloudtasks__buf *b, const char *q, size_t n) {
+    cloudtasks__pair *pairs = NULL;
+    size_t count = 0, i = 0, k;
+    int ok = 1;
+    if (n == 0) return 1;
+    for (k = 0; k < n; k++) count += q[k] == '&';
+    pairs = (cloudtasks__pair *)CLOUDTASKS_MALLOC((count + 1) * sizeof *pairs);
+    if (!pairs) return 0;
+    count = 0;
+    while (i <= n && ok) {
+        size_t j = i, eq;
+        while (j < n && q[j] != '&') j++;
+        if (j > i) {
+            for (eq = i; eq < j && q[eq] != '='; eq++) {}
+            pairs[count].key = cloudtasks__sigv4_component(q + i, eq - i);
+            pairs[count].value = cloudtasks__sigv4_component(q + eq + (eq < j), eq < j ? j - eq - 1 : 0);
+            ok = pairs[count].key && pairs[count].value;
+            count++;
+        }
+        i = j + 1;
+    }
+    if (ok) {
+        qsort(pairs, count, sizeof *pairs, cloudtasks__pair_cmp);
+        for (k = 0; k < count; k++) {
+            if (k) cloudtasks__buf_putc(b, '&');
+            cloudtasks__buf_puts(b, pairs[k].key);
+            cloudtasks__buf_putc(b, '=');
+            cloudtasks__buf_puts(b, pairs[k].value);
+        }
+    }
+    for (k = 0; k < count; k++) { CLOUDTASKS_FREE(pairs[k].key); CLOUDTASKS_FREE(pairs[k].value); }
+    CLOUDTASKS_FREE(pairs);
+    return ok;
+}
+
+typedef struct cloudtasks__canon_header { char *name; const char *value; size_t value_len; size_t order; } cloudtasks__canon_header;
+
+CLOUDTASKS__PRIVATE int cloudtasks__canon_header_cmp(const void *a, const void *b) {
+    const cloudtasks__canon_header *x = (const cloudtasks__canon_header *)a, *y = (const cloudtasks__canon_header *)b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->order < y->order ? -1 : x->order > y->order);
+}
+
+/* A header value with surrounding space trimmed and inner runs of spaces folded to one. */
+CLOUDTASKS__PRIVATE void cloudtasks__sigv4_trimall(cloudtasks__buf *b, const char *v, size_t n) {
+    size_t i = 0;
+    int space = 0;
+    while (i < n && (v[i] == ' ' || v[i] == '\t')) i++;
+    while (n > i && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+    for (; i < n; i++) {
+        if (v[i] == ' ' || v[i] == '\t') { space = 1; continue; }
+        if (space) cloudtasks__buf_putc(b, ' ');
+        space = 0;
+        cloudtasks__buf_putc(b, v[i]);
+    }
+}
+
+/* Writes the canonical headers and the signed-header list; NULL date on success points to X-Amz-Date. */
+CLOUDTASKS__PRIVATE int cloudtasks__sigv4_headers(const cloudtasks_sigv4_request *req, cloudtasks__buf *canon, cloudtasks__buf *signed_list,
+                                                  const char **date, size_t *date_len, const char **payload_hash) {
+    cloudtasks__canon_header *h;
+    size_t n = req->header_count, i, k, have_token = 0;
+    h = (cloudtasks__canon_header *)CLOUDTASKS_MALLOC((n + 1) * sizeof *h);
+    if (!h) return CLOUDTASKS_ENOMEM;
+    *date = NULL;
+    *payload_hash = NULL;
+    for (i = 0; i < n; i++) {
+        const char *name = req->headers[i].name, *value = req->headers[i].value ? req->headers[i].value : "";
+        size_t len = name ? strlen(name) : 0;
+        h[i].name = (char *)CLOUDTASKS_MALLOC(len + 1);
+        if (!h[i].name) { while (i-- > 0) CLOUDTASKS_FREE(h[i].name); CLOUDTASKS_FREE(h); return CLOUDTASKS_ENOMEM; }
+        for (k = 0; k < len; k++) h[i].name[k] = (char)cloudtasks__ascii_lower((unsigned char)name[k]);
+        h[i].name[len] = '\0';
+        h[i].value = value;
+        h[i].value_len = strlen(value);
+        h[i].order = i;
+        if (strcmp(h[i].name, "x-amz-date") == 0) { *date = value; *date_len = h[i].value_len; }
+        if (strcmp(h[i].name, "x-amz-content-sha256") == 0) *payload_hash = value;
+        if (strcmp(h[i].name, "x-amz-security-token") == 0) have_token = 1;
+    }
+    if (req->session_token && !have_token) {   /* signed as if sent: the caller sends it too */
+        h[n].name = cloudtasks__strdup("x-amz-security-token");
+        if (!h[n].name) { for (i = 0; i < n; i++) CLOUDTASKS_FREE(h[i].name); CLOUDTASKS_FREE(h); return CLOUDTASKS_ENOMEM; }
+        h[n].value = req->session_token;
+        h[n].value_len = strlen(req->session_token);
+        h[n].order = n;
+        n++;
+    }
+    qsort(h, n, sizeof *h, cloudtasks__canon_header_cmp);
+    for (i = 0; i < n; i++) {
+        if (i > 0 && strcmp(h[i].name, h[i - 1].name) == 0) {   /* a repeated header: values joined by ',' */
+            cloudtasks__buf_putc(canon, ',');
+        } else {
+            if (i > 0) { cloudtasks__buf_putc(canon, '\n'); cloudtasks__buf_putc(signed_list, ';'); }
+            cloudtasks__buf_puts(canon, h[i].name);
+            cloudtasks__buf_putc(canon, ':');
+            cloudtasks__buf_puts(signed_list, h[i].name);
+        }
+        cloudtasks__sigv4_trimall(canon, h[i].value, h[i].value_len);
+    }
+    if (n) cloudtasks__buf_putc(canon, '\n');
+    for (i = 0; i < n; i++) CLOUDTASKS_FREE(h[i].name);
+    CLOUDTASKS_FREE(h);
+    return canon->oom || signed_list->oom ? CLOUDTASKS_ENOMEM : CLOUDTASKS_OK;
+}
+
+/* The signing key HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request")
+   changes once a day; each thread keeps its last one, keyed by a hash of the secret. */
+CLOUDTASKS__PRIVATE void cloudtasks__sigv4_key(const char *secret, const char *date, const char *region, const char *service,
+                                               unsigned char key[32]) {
+    static _Thread_local struct { unsigned char secret_hash[32], key[32]; char date[9], region[64], service[64]; int valid; } cache;
+    unsigned char secret_hash[32];
+    cloudtasks__buf k = {0};
+    cloudtasks__sha256(secret, strlen(secret), secret_hash);
+    if (cache.valid && memcmp(cache.secret_hash, secret_hash, 32) == 0 && strcmp(cache.date, date) == 0 &&
+        strcmp(cache.region, region) == 0 && strcmp(cache.service, service) == 0) {
+        memcpy(key, cache.key, 32);
+        return;
+    }
+    cloudtasks__buf_puts(&k, "AWS4");
+    cloudtasks__buf_puts(&k, secret);
+    cloudtasks__hmac_sha256(k.data ? k.data : "", k.len, date, strlen(date), key);
+    if (k.data) memset(k.data, 0, k.len);   /* the secret does not linger on the heap */
+    cloudtasks__buf_free(&k);
+    cloudtasks__hmac_sha256(key, 32, region, strlen(region), key);
+    cloudtasks__hmac_sha256(key, 32, service, strlen(service), key);
+    cloudtasks__hmac_sha256(key, 32, "aws4_request", 12, key);
+    if (strlen(region) < sizeof cache.region && strlen(service) < sizeof cache.service) {
+        memcpy(cache.secret_hash, secret_hash, 32);
+        memcpy(cache.key, key, 32);
+        cloudtasks__copy(cache.date, sizeof cache.date, date);
+        cloudtasks__copy(cache.region, sizeof cache.region, region);
+        cloudtasks__copy(cache.service, sizeof cache.service, service);
+        cache.valid = 1;
+    }
+}
+
+CLOUDTASKS__DEF int cloudtasks_sigv4_authorization(const cloudtasks_sigv4_request *req, char *out, size_t out_size) {
+    cloudtasks__buf canon = {0}, headers = {0}, signed_list = {0}, sts = {0}, auth = {0};
+    const char *q, *date = NULL, *payload_hash = NULL;
+    size_t path_len, date_len = 0;
+    unsigned char hash[32], key[32], sig[32];
+    char hex[65], day[9];
+    int rc;
+    if (!req || !req->method || !req->path_and_query || !req->region || !req->service || !req->access_key_id ||
+        !req->secret_access_key || (req->header_count && !req->headers) || (req->body_len && !req->body))
+        return CLOUDTASKS_EINVAL;
+    rc = cloudtasks__sigv4_headers(req, &headers, &signed_list, &date, &date_len, &payload_hash);
+    if (rc == CLOUDTASKS_OK && (!date || date_len != 16 || date[8] != 'T' || date[15] != 'Z')) rc = CLOUDTASKS_EINVAL;
+    if (rc != CLOUDTASKS_OK) goto done;
+    memcpy(day, date, 8);
+    day[8] = '\0';
+    q = strchr(req->path_and_query, '?');
+    path_len = q ? (size_t)(q - req->path_and_query) : strlen(req->path_and_query);
+    cloudtasks__buf_puts(&canon, req->method);
+    cloudtasks__buf_putc(&canon, '\n');
+    cloudtasks__sigv4_uri(&canon, req->path_and_query, path_len, req->normalize_path);
+    cloudtasks__buf_putc(&canon, '\n');
+    if (!cloudtasks__sigv4_query(&canon, q ? q + 1 : "", q ? strlen(q + 1) : 0)) { rc = CLOUDTASKS_ENOMEM; goto done; }
+    cloudtasks__buf_putc(&canon, '\n');
+    cloudtasks__buf_append(&canon, headers.data, headers.len);
+    cloudtasks__buf_putc(&canon, '\n');
+    cloudtasks__buf_append(&canon, signed_list.data, signed_list.len);
+    cloudtasks__buf_putc(&canon, '\n');
+    if (payload_hash) cloudtasks__buf_puts(&canon, payload_hash);
+    else {
+        cloudtasks__sha256(req->body ? req->body : "", req->body_len, hash);
+        cloudtasks__hex(hex, hash, 32);
+        cloudtasks__buf_puts(&canon, hex);
+    }
+    if (canon.oom) { rc = CLOUDTASKS_ENOMEM; goto done; }
+    cloudtasks__sha256(canon.data, canon.len, hash);
+    cloudtasks__hex(hex, hash, 32);
+    cloudtasks__buf_printf(&sts, "AWS4-HMAC-SHA256\n%.16s\n%s/%s/%s/aws4_request\n%s", date, day, req->region, req->service, hex);
+    if (sts.oom) { rc = CLOUDTASKS_ENOMEM; goto done; }
+    cloudtasks__sigv4_key(req->secret_access_key, day, req->region, req->service, key);
+    cloudtasks__hmac_sha256(key, 32, sts.data, sts.len, sig);
+    memset(key, 0, sizeof key);
+    cloudtasks__hex(hex, sig, 32);
+    cloudtasks__buf_printf(&auth, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
+                           req->access_key_id, day, req->region, req->service, signed_list.data ? signed_list.data : "", hex);
+    if (auth.oom || auth.len > INT_MAX) { rc = CLOUDTASKS_ENOMEM; goto done; }
+    rc = (int)auth.len;
+    if (out) {
+        if (out_size <= auth.len) rc = CLOUDTASKS_ERANGE;
+        else memcpy(out, auth.data, auth.len + 1);
+    }
+done:
+    cloudtasks__buf_free(&canon);
+    cloudtasks__buf_free(&headers);
+    cloudtasks__buf_free(&signed_list);
+    cloudtasks__buf_free(&sts);
+    cloudtasks__buf_free(&auth);
+    return rc;
+}
+
 /* >>queue ----------------------------------------------------------------------------------- */
 
 /* The task file source: a JSON array of {"task_id", "data"} records, or JSON Lines. It is read as a
@@ -1858,13 +2131,6 @@ static const cloudtasks__option cloudtasks__options[] = {
     {"verbose", NULL, CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(verbose), "false", "log debug messages too (-v)"},
 };
 #define CLOUDTASKS__OPTION_COUNT (sizeof cloudtasks__options / sizeof cloudtasks__options[0])
-
-CLOUDTASKS__PRIVATE int cloudtasks__ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-CLOUDTASKS__PRIVATE int cloudtasks__strcaseeq(const char *a, const char *b) {
-    while (*a && cloudtasks__ascii_lower((unsigned char)*a) == cloudtasks__ascii_lower((unsigned char)*b)) { a++; b++; }
-    return *a == '\0' && *b == '\0';
-}
 
 /* Reads a number the way Python's float() does for the values the manager exports ("8.0",
    "1e-05", "10"), in any locale. Returns 0 if the whole text is not one finite number. */
