@@ -209,7 +209,8 @@ CLOUDTASKS_API void cloudtasks_json_write_int(cloudtasks_json_writer *w, int64_t
 CLOUDTASKS_API void cloudtasks_json_write_bool(cloudtasks_json_writer *w, int b);
 CLOUDTASKS_API void cloudtasks_json_write_null(cloudtasks_json_writer *w);
 CLOUDTASKS_API void cloudtasks_json_write_value(cloudtasks_json_writer *w, const cloudtasks_json *v); /* a parsed value, compactly */
-/* Appends len bytes of JSON text as one value after checking it parses; EINVAL otherwise. */
+/* Writes the JSON text json (len bytes) as one value: it is parsed and written compactly, so its
+   layout is not kept and numbers go through doubles. EINVAL if it is not valid JSON. */
 CLOUDTASKS_API void cloudtasks_json_write_raw(cloudtasks_json_writer *w, const char *json, size_t len);
 
 /* >>public: sigv4 ------------------------------------------------------------------------- */
@@ -1957,6 +1958,22 @@ CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, in
     return n;
 }
 
+CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, cloudtasks__record *rec, cloudtasks__buf *why);
+
+/* How many records a task file holds (for the progress line), or -1 if it cannot be read. */
+CLOUDTASKS__PRIVATE long cloudtasks__taskfile_count(const char *path) {
+    cloudtasks__taskfile tf;
+    cloudtasks__record rec;
+    cloudtasks__buf why = {0};
+    long n = 0;
+    int r = 0;
+    if (cloudtasks__taskfile_open(&tf, path, &why))
+        while ((r = cloudtasks__taskfile_next(&tf, &rec, &why)) > 0) n++;
+    cloudtasks__taskfile_close(&tf);
+    cloudtasks__buf_free(&why);
+    return r < 0 ? -1 : n;
+}
+
 /* The next record: 1 with *rec filled, 0 at the end, -1 on an error that ends the file (why says it). */
 CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, cloudtasks__record *rec, cloudtasks__buf *why) {
     for (;;) {
@@ -2331,6 +2348,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
    lines of the supervisor, the pool and the task processes never interleave mid-line. */
 enum { CLOUDTASKS__DEBUG, CLOUDTASKS__INFO, CLOUDTASKS__WARNING, CLOUDTASKS__ERROR };
 static int cloudtasks__log_level = CLOUDTASKS__INFO;   /* the worker's process-wide log level */
+static int cloudtasks__progress_shown;                 /* a progress line sits on the terminal */
 
 CLOUDTASKS__PRIVATE CLOUDTASKS__PRINTF(2, 3) void cloudtasks__log(int level, const char *fmt, ...) {
     static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
@@ -2343,7 +2361,7 @@ CLOUDTASKS__PRIVATE CLOUDTASKS__PRINTF(2, 3) void cloudtasks__log(int level, con
     cloudtasks__wall(&seconds, &micros);
     cloudtasks__format_iso8601(stamp, seconds, micros);
     stamp[10] = ' ';   /* "2026-11-29 19:36:06.890" */
-    n = (size_t)snprintf(line, sizeof line, "%.23s %s - ", stamp, names[level]);
+    n = (size_t)snprintf(line, sizeof line, "%s%.23s %s - ", cloudtasks__progress_shown ? "\r\033[K" : "", stamp, names[level]);
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - n, fmt, ap);
     va_end(ap);
@@ -2493,6 +2511,17 @@ CLOUDTASKS__PRIVATE void cloudtasks__put_str(cloudtasks__buf *b, const char *s, 
     cloudtasks__buf_append(b, s, n);
 }
 
+/* Writes the byte count from just after the 4 bytes at `at` to the end of b into those 4 bytes:
+   a length prefix filled in once what it measures is written. */
+CLOUDTASKS__PRIVATE void cloudtasks__patch_length(cloudtasks__buf *b, size_t at) {
+    uint32_t n;
+    unsigned char *q;
+    if (b->oom) return;
+    n = (uint32_t)(b->len - at - 4);
+    q = (unsigned char *)b->data + at;
+    q[0] = (unsigned char)n; q[1] = (unsigned char)(n >> 8); q[2] = (unsigned char)(n >> 16); q[3] = (unsigned char)(n >> 24);
+}
+
 CLOUDTASKS__PRIVATE uint32_t cloudtasks__get_u32(cloudtasks__reader *r) {
     uint32_t v;
     if (r->end - r->p < 4) { r->bad = 1; r->p = r->end; return 0; }
@@ -2539,12 +2568,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__frame_begin(cloudtasks__channel *ch, int ty
     cloudtasks__buf_append(&ch->out, &t, 1);
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__frame_end(cloudtasks__channel *ch) {
-    uint32_t n = (uint32_t)(ch->out.len - ch->frame_start - 4);
-    unsigned char *p = (unsigned char *)ch->out.data + ch->frame_start;
-    if (ch->out.oom) return;
-    p[0] = (unsigned char)n; p[1] = (unsigned char)(n >> 8); p[2] = (unsigned char)(n >> 16); p[3] = (unsigned char)(n >> 24);
-}
+CLOUDTASKS__PRIVATE void cloudtasks__frame_end(cloudtasks__channel *ch) { cloudtasks__patch_length(&ch->out, ch->frame_start); }
 
 /* Sends what is buffered without blocking. Returns 0, or -1 once the peer is gone. */
 CLOUDTASKS__PRIVATE int cloudtasks__channel_flush(cloudtasks__channel *ch) {
@@ -2713,16 +2737,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_reply(cloudtasks__buf *out, int outcom
     } else {
         cloudtasks__put_str(out, r->json.len ? r->json.data : "null", r->json.len ? r->json.len : 4);
     }
-    if (!out->oom) {
-        uint32_t n = (uint32_t)(out->len - start - 4);
-        memcpy(out->data + start, &n, 4);   /* little-endian hosts; see cloudtasks__put_u32 */
-        cloudtasks__put_u32(out, 0);
-        out->len -= 4;
-        {
-            unsigned char *q = (unsigned char *)out->data + start;
-            q[0] = (unsigned char)n; q[1] = (unsigned char)(n >> 8); q[2] = (unsigned char)(n >> 16); q[3] = (unsigned char)(n >> 24);
-        }
-    }
+    cloudtasks__patch_length(out, start);
 }
 
 /* The life of a task process: run tasks from the pool one at a time until the pool closes the
@@ -3159,6 +3174,8 @@ typedef struct cloudtasks__supervisor {
     int source_done, limit_reached, shutdown, immediate, killed, exit_code;
     long not_retried, retried, timed_out, exited, memory_exceeded, failed, bad_records;
     int signal_pipe[2];
+    long total;                 /* records in the task file, for the progress line; -1 when not shown */
+    double progress_at;
 } cloudtasks__supervisor;
 
 static volatile sig_atomic_t cloudtasks__signal_count;
@@ -3190,11 +3207,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, co
     data_start = s->pool.out.len;
     cloudtasks__put_u32(&s->pool.out, 0);
     cloudtasks__json_serialize(cloudtasks__buf_sink, &s->pool.out, data);
-    if (!s->pool.out.oom) {   /* the data's length, now known */
-        uint32_t n = (uint32_t)(s->pool.out.len - data_start - 4);
-        unsigned char *q = (unsigned char *)s->pool.out.data + data_start;
-        q[0] = (unsigned char)n; q[1] = (unsigned char)(n >> 8); q[2] = (unsigned char)(n >> 16); q[3] = (unsigned char)(n >> 24);
-    }
+    cloudtasks__patch_length(&s->pool.out, data_start);
     cloudtasks__put_str(&s->pool.out, "", 0);       /* message id: none in a task file */
     cloudtasks__put_u32(&s->pool.out, 0);           /* receive count: unknown */
     cloudtasks__frame_end(&s->pool);
@@ -3444,15 +3457,35 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_log_config(const cloudtasks__config *c)
                     c->use_new_process ? "a new process per task" : "reusable task processes");
 }
 
+/* "  612/1000 tasks  2 running  0 failed  815.3 tasks/s  ETA 0:00:01", redrawn in place on a terminal. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_progress(cloudtasks__supervisor *s, int final) {
+    char line[160], eta[32] = "";
+    long done = s->not_retried + s->retried + s->timed_out + s->exited;
+    double now = cloudtasks__now(), rate;
+    if (s->total < 0 || (!final && now - s->progress_at < 0.25)) return;
+    s->progress_at = now;
+    rate = now > s->start ? (double)done / (now - s->start) : 0;
+    if (rate > 0 && s->total >= done) {
+        long left = (long)((double)(s->total - done) / rate + 0.5);
+        snprintf(eta, sizeof eta, "  ETA %ld:%02ld:%02ld", left / 3600, left / 60 % 60, left % 60);
+    }
+    snprintf(line, sizeof line, "\r\033[K  %ld/%ld tasks  %zu running  %ld failed  %.1f tasks/s%s%s", done, s->total, s->active,
+             s->failed + s->timed_out + s->exited, rate, final ? "" : eta, final ? "\n" : "");
+    cloudtasks__progress_shown = !final;
+    if (write(2, line, strlen(line)) < 0) {}
+}
+
 /* Runs the supervisor's loop; returns the exit code. */
 CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
     for (;;) {
         struct pollfd fds[2];
         double wait;
         cloudtasks__sup_feed(s);
+        cloudtasks__sup_progress(s, 0);
         if (cloudtasks__sup_done(s)) break;
         cloudtasks__channel_flush(&s->pool);
         wait = cloudtasks__sup_timers(s);
+        if (s->total >= 0 && wait > 0.25) wait = 0.25;
         if (s->cfg->exit_when_idle >= 0 && !s->active) {
             double idle_left = s->last_task_at + s->cfg->exit_when_idle - cloudtasks__now();
             if (idle_left < wait) wait = idle_left;
@@ -3582,8 +3615,10 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     if (s.exit_code == 0) {
         s.start = s.last_task_at = cloudtasks__now();
         s.to_skip = cfg.tasks_to_skip > 0 ? (long)cfg.tasks_to_skip : 0;
+        s.total = isatty(2) ? cloudtasks__taskfile_count(cfg.task_file) : -1;
         if (cfg.simulate_after >= 0) s.termination_at = s.start + cfg.simulate_after;
         s.exit_code = cloudtasks__supervise(&s);
+        cloudtasks__sup_progress(&s, 1);
     }
     cloudtasks__sup_stop_pool(&s);
     cloudtasks__log(CLOUDTASKS__INFO, "Task scheduler shutdown complete. Not retried: %ld, Retried: %ld, Timed out: %ld, Exited: %ld, "
