@@ -2385,7 +2385,8 @@ typedef struct cloudtasks__events {
     int fd;                     /* the event log file, or -1 */
     const char *path;
     char hostname[256];
-    cloudtasks__buf line;
+    cloudtasks__buf line;       /* records not yet written */
+    size_t record_start;        /* where the record being built begins */
 } cloudtasks__events;
 
 CLOUDTASKS__PRIVATE void cloudtasks__event_begin(cloudtasks__events *ev, const char *type) {
@@ -2394,8 +2395,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__event_begin(cloudtasks__events *ev, const c
     int32_t micros;
     cloudtasks__wall(&seconds, &micros);
     cloudtasks__format_iso8601(stamp, seconds, micros);
-    ev->line.len = 0;
-    ev->line.oom = 0;
+    ev->record_start = ev->line.len;
     cloudtasks__buf_puts(&ev->line, "{\"timestamp\": \"");
     cloudtasks__buf_puts(&ev->line, stamp);
     cloudtasks__buf_puts(&ev->line, "\", \"hostname\": ");
@@ -2427,27 +2427,35 @@ CLOUDTASKS__PRIVATE void cloudtasks__event_number(cloudtasks__events *ev, const 
     cloudtasks__buf_append(&ev->line, text, cloudtasks__format_double(text, x));
 }
 
-/* Ends the record and appends it to the file in one write, so a crash never leaves half a line. */
+/* Ends the record. Records are written by cloudtasks__events_flush, before anything is
+   acknowledged: a crash can lose a record only together with its acknowledgement. */
 CLOUDTASKS__PRIVATE void cloudtasks__event_end(cloudtasks__events *ev) {
-    const char *p;
-    size_t left;
     cloudtasks__buf_puts(&ev->line, "}\n");
-    if (ev->line.oom) { cloudtasks__log(CLOUDTASKS__ERROR, "out of memory writing an event; it is lost"); return; }
-    if (ev->fd < 0) return;
-    p = ev->line.data;
-    left = ev->line.len;
-    while (left > 0) {
+}
+
+/* Appends the finished records to the file in one write, so no line is ever half written. */
+CLOUDTASKS__PRIVATE void cloudtasks__events_flush(cloudtasks__events *ev) {
+    const char *p = ev->line.data;
+    size_t left = ev->line.len;
+    if (ev->line.oom) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "out of memory writing events; some were lost");
+        left = 0;
+    }
+    while (ev->fd >= 0 && left > 0) {
         ssize_t n = write(ev->fd, p, left);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             char e[128];
             cloudtasks__log(CLOUDTASKS__ERROR, "cannot write to the event log %s: %s", ev->path,
                             cloudtasks__errno_text(errno, e, sizeof e));
-            return;
+            break;
         }
         p += n;
         left -= (size_t)n;
     }
+    ev->line.len = 0;
+    ev->line.oom = 0;
+    if (ev->line.cap > (1u << 20)) cloudtasks__buf_free(&ev->line);   /* one huge result does not pin memory */
 }
 
 CLOUDTASKS__PRIVATE void cloudtasks__event_message(cloudtasks__events *ev, const char *type, const char *exception) {
@@ -2463,13 +2471,12 @@ CLOUDTASKS__PRIVATE void cloudtasks__event_message(cloudtasks__events *ev, const
    MSG_NOSIGNAL spares every process SIGPIPE; non-blocking with buffers on both sides of the
    supervisor-pool link, so two large frames crossing never deadlock. */
 enum {
-    CLOUDTASKS__MSG_RUN = 1,      /* supervisor -> pool: seq, task_id, data_json, message_id, receive_count */
-    CLOUDTASKS__MSG_STARTED,      /* pool -> supervisor: seq, pid, process number */
-    CLOUDTASKS__MSG_FINISHED,     /* pool -> supervisor: seq, outcome, exit code, elapsed, payload */
-    CLOUDTASKS__MSG_KILL,         /* supervisor -> pool: stop every running task now */
-    CLOUDTASKS__MSG_STOP,         /* supervisor -> pool: no more tasks; exit when idle */
-    CLOUDTASKS__MSG_TASK,         /* pool -> task process: task_id, data_json, message_id, receive_count */
-    CLOUDTASKS__MSG_RESULT        /* task process -> pool: outcome, payload */
+    CLOUDTASKS__MSG_PROCESS = 1,  /* pool -> supervisor: pid, process number; its socket attached (SCM_RIGHTS) */
+    CLOUDTASKS__MSG_EXITED,       /* pool -> supervisor: pid, exit status or minus the signal */
+    CLOUDTASKS__MSG_TERM,         /* supervisor -> pool: pid to stop (SIGTERM, then SIGKILL after a grace) */
+    CLOUDTASKS__MSG_STOP,         /* supervisor -> pool: start no more processes; exit when all are gone */
+    CLOUDTASKS__MSG_TASK,         /* supervisor -> task process: task_id, data_json, message_id, receive_count */
+    CLOUDTASKS__MSG_RESULT        /* task process -> supervisor: outcome, payload */
 };
 
 /* How a task ended, from the task process's view (DONE..NO_MEMORY are the task's return values). */
@@ -2482,6 +2489,7 @@ enum {
 #  define CLOUDTASKS_MAX_RESULT_BYTES (1u << 20)
 #endif
 #define CLOUDTASKS__TERM_GRACE 1.0   /* seconds between SIGTERM and SIGKILL */
+#define CLOUDTASKS__INIT_FAILED 121     /* exit status of a task process whose process_init failed */
 
 typedef struct cloudtasks__channel {
     int fd;
@@ -2748,10 +2756,9 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
     if (desc->process_init && desc->process_init(w, desc->user) != 0) {
         cloudtasks__log(CLOUDTASKS__ERROR, "task process #%d: process_init failed; this process exits", w->number);
         fflush(NULL);
-        _exit(3);
+        _exit(CLOUDTASKS__INIT_FAILED);
     }
     for (;;) {
-        unsigned char head[5];
         uint32_t n;
         cloudtasks__reader r;
         cloudtasks_task task;
@@ -2759,14 +2766,25 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
         cloudtasks_json_doc *doc;
         size_t len;
         int rc, outcome;
-        if (cloudtasks__recv_all(fd, (char *)head, 5) < 0) break;
-        n = (uint32_t)head[0] | (uint32_t)head[1] << 8 | (uint32_t)head[2] << 16 | (uint32_t)head[3] << 24;
-        if (n == 0 || !cloudtasks__buf_reserve(&frame, n)) break;
-        frame.len = n - 1;
-        if (cloudtasks__recv_all(fd, frame.data, n - 1) < 0) break;
-        r.p = (const unsigned char *)frame.data;
-        r.end = r.p + frame.len;
-        r.bad = head[4] != CLOUDTASKS__MSG_TASK;
+        /* One read usually brings the whole frame; a large one takes more. */
+        frame.len = 0;
+        for (;;) {
+            ssize_t k;
+            if (frame.len >= 5) {
+                const unsigned char *h = (const unsigned char *)frame.data;
+                n = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24;
+                if (n == 0) goto out;
+                if (frame.len >= 4 + (size_t)n) break;
+                if (!cloudtasks__buf_reserve(&frame, 4 + (size_t)n - frame.len)) goto out;
+            } else if (!cloudtasks__buf_reserve(&frame, 4096)) goto out;
+            k = recv(fd, frame.data + frame.len, frame.cap - frame.len - 1, 0);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) goto out;
+            frame.len += (size_t)k;
+        }
+        r.p = (const unsigned char *)frame.data + 5;
+        r.end = (const unsigned char *)frame.data + 4 + n;
+        r.bad = frame.data[4] != CLOUDTASKS__MSG_TASK;
         memset(&task, 0, sizeof task);
         memset(&result, 0, sizeof result);
         /* Every string is copied out NUL-terminated, because they sit back to back in the frame. */
@@ -2806,6 +2824,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
         done++;
         if (outcome == CLOUDTASKS__OUT_NO_MEMORY || (max_tasks > 0 && done >= max_tasks)) break;
     }
+out:
     if (desc->process_exit) desc->process_exit(w, desc->user);
     cloudtasks__buf_free(&frame);
     cloudtasks__buf_free(&reply);
@@ -2813,27 +2832,26 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
     _exit(0);
 }
 
-/* The pool: a single-threaded process, forked before the supervisor starts any thread or libcurl,
-   that keeps the task processes. It forks them, hands each a task, enforces the run-time limit,
-   reaps every child and reports how each task ended. */
-typedef struct cloudtasks__proc {
-    pid_t pid;                  /* 0: a free slot */
-    int number;                 /* the task process number (#N in the logs) */
-    cloudtasks__channel ch;
-    int busy, timed_out, killed, retiring;
-    uint64_t seq;               /* the task it runs */
-    double started, term_sent;  /* term_sent: when SIGTERM went out (0: not yet) */
-    long tasks;
-} cloudtasks__proc;
+/* The pool: a single-threaded process, forked before the supervisor starts any thread or libcurl.
+   It only forks, kills and reaps task processes. Each new task process's socket goes to the
+   supervisor over SCM_RIGHTS, so tasks and results travel straight between the supervisor and the
+   task process, with the pool nowhere on that path. */
+
+typedef struct cloudtasks__child {
+    pid_t pid;
+    double term_sent;           /* when SIGTERM went out at the supervisor's request (0: not yet) */
+    int kill_sent;
+} cloudtasks__child;
 
 typedef struct cloudtasks__pool {
     const cloudtasks__config *cfg;
     const cloudtasks_worker_desc *desc;
     cloudtasks__shared *shared;
-    cloudtasks__channel sup;
-    cloudtasks__proc *procs;
-    size_t nprocs;
-    int next_number, stopping;
+    cloudtasks__channel sup;    /* read without blocking; written with blocking sends (small frames) */
+    cloudtasks__child *children;
+    size_t nchildren, cap;
+    int next_number, stopping, target;
+    double respawn_at, backoff, stop_deadline;
     int sigchld[2];
 } cloudtasks__pool;
 
@@ -2851,24 +2869,55 @@ CLOUDTASKS__PRIVATE void cloudtasks__set_nonblocking(int fd) {
     if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__pool_report(cloudtasks__pool *pool, cloudtasks__proc *p, int outcome, int exit_code,
-                                                 const char *payload, size_t len) {
-    cloudtasks__frame_begin(&pool->sup, CLOUDTASKS__MSG_FINISHED);
-    cloudtasks__put_u64(&pool->sup.out, p->seq);
-    cloudtasks__put_u32(&pool->sup.out, (uint32_t)outcome);
-    cloudtasks__put_u32(&pool->sup.out, (uint32_t)exit_code);
-    cloudtasks__put_f64(&pool->sup.out, (double)(int64_t)((cloudtasks__now() - p->started) * 1e6 + 0.5) / 1e6); /* microseconds */
-    cloudtasks__put_str(&pool->sup.out, payload, len);
-    cloudtasks__frame_end(&pool->sup);
-    p->busy = 0;
+/* Sends one frame to the supervisor, with a descriptor attached when fd >= 0. Blocking: the
+   supervisor reads all the time and these frames are a few bytes. Returns 0 or -1. */
+CLOUDTASKS__PRIVATE int cloudtasks__pool_send(cloudtasks__pool *pool, cloudtasks__buf *frame, int fd) {
+    struct msghdr msg;
+    struct iovec iov;
+    union { struct cmsghdr align; char space[CMSG_SPACE(sizeof(int))]; } control;
+    size_t sent = 0;
+    while (sent < frame->len) {
+        ssize_t n;
+        memset(&msg, 0, sizeof msg);
+        iov.iov_base = frame->data + sent;
+        iov.iov_len = frame->len - sent;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        if (fd >= 0 && sent == 0) {
+            struct cmsghdr *c;
+            memset(&control, 0, sizeof control);
+            msg.msg_control = control.space;
+            msg.msg_controllen = sizeof control.space;
+            c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        }
+        n = sendmsg(pool->sup.fd, &msg, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (errno != EINTR) { struct pollfd p; p.fd = pool->sup.fd; p.events = POLLOUT; poll(&p, 1, 100); }
+            continue;
+        }
+        if (n <= 0) return -1;
+        sent += (size_t)n;
+    }
+    return 0;
 }
 
-/* Forks a task process into slot p. The child keeps only its own socket (and the descriptors the
-   program had before the worker started) and dies with the pool. */
-CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool, cloudtasks__proc *p) {
-    int sv[2];
+/* Forks a task process. The child keeps only its socket (and what the program had open before
+   the worker started) and dies with the pool; the parent hands the other end to the supervisor. */
+CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool) {
+    int sv[2], number = pool->next_number;
     pid_t pid;
-    size_t i;
+    cloudtasks__buf frame = {0};
+    if (pool->nchildren == pool->cap) {
+        size_t cap = pool->cap * 2 + 4;
+        cloudtasks__child *c = (cloudtasks__child *)CLOUDTASKS_REALLOC(pool->children, cap * sizeof *c);
+        if (!c) return -1;
+        pool->children = c;
+        pool->cap = cap;
+    }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return -1;
     pid = fork();
     if (pid < 0) { close(sv[0]); close(sv[1]); return -1; }
@@ -2890,189 +2939,103 @@ CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool, cloudtask
         close(pool->sup.fd);
         close(pool->sigchld[0]);
         close(pool->sigchld[1]);
-        for (i = 0; i < pool->nprocs; i++)
-            if (pool->procs[i].pid && pool->procs[i].ch.fd >= 0) close(pool->procs[i].ch.fd);
         if (pool->cfg->max_memory_gb > 0) {
             struct rlimit rl;
             rl.rlim_cur = rl.rlim_max = (rlim_t)(pool->cfg->max_memory_gb * 1073741824.0);
             if (setrlimit(RLIMIT_AS, &rl) != 0) {
                 char e[128];
-                cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d: Failed to set memory limit: %s", pool->next_number,
+                cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d: Failed to set memory limit: %s", number,
                                 cloudtasks__errno_text(errno, e, sizeof e));
             }
         }
         w.config = pool->cfg;
         w.shared = pool->shared;
-        w.number = pool->next_number;
+        w.number = number;
         cloudtasks__task_process(sv[1], &w, pool->desc, pool->cfg->use_new_process ? 1 : (long)(pool->cfg->max_tasks_per_process > 0 ? pool->cfg->max_tasks_per_process : 0));
     }
     close(sv[1]);
-    memset(p, 0, sizeof *p);
-    p->pid = pid;
-    p->number = pool->next_number++;
-    cloudtasks__channel_init(&p->ch, sv[0]);
-    cloudtasks__set_nonblocking(sv[0]);
+    pool->next_number++;
+    pool->children[pool->nchildren].pid = pid;
+    pool->children[pool->nchildren].term_sent = 0;
+    pool->children[pool->nchildren].kill_sent = 0;
+    pool->nchildren++;
+    {
+        unsigned char t = CLOUDTASKS__MSG_PROCESS;
+        cloudtasks__put_u32(&frame, 0);
+        cloudtasks__buf_append(&frame, &t, 1);
+        cloudtasks__put_u32(&frame, (uint32_t)pid);
+        cloudtasks__put_u32(&frame, (uint32_t)number);
+        cloudtasks__patch_length(&frame, 0);
+    }
+    if (frame.oom || cloudtasks__pool_send(pool, &frame, sv[0]) < 0) pool->sup.closed = 1;
+    close(sv[0]);
+    cloudtasks__buf_free(&frame);
     return 0;
 }
 
-CLOUDTASKS__PRIVATE cloudtasks__proc *cloudtasks__pool_free_slot(cloudtasks__pool *pool) {
-    size_t i;
-    cloudtasks__proc *grown;
-    for (i = 0; i < pool->nprocs; i++)
-        if (!pool->procs[i].pid) return &pool->procs[i];
-    grown = (cloudtasks__proc *)CLOUDTASKS_REALLOC(pool->procs, (pool->nprocs * 2 + 2) * sizeof *grown);
-    if (!grown) return NULL;
-    memset(grown + pool->nprocs, 0, (pool->nprocs + 2) * sizeof *grown);
-    pool->procs = grown;
-    i = pool->nprocs;
-    pool->nprocs = pool->nprocs * 2 + 2;
-    return &pool->procs[i];
-}
-
-/* A RUN frame: give the task to an idle task process, starting one if none is idle. */
-CLOUDTASKS__PRIVATE void cloudtasks__pool_run(cloudtasks__pool *pool, cloudtasks__reader *r) {
-    cloudtasks__proc *p = NULL;
-    uint64_t seq = cloudtasks__get_u64(r);
-    size_t i;
-    for (i = 0; i < pool->nprocs && !p; i++)
-        if (pool->procs[i].pid && !pool->procs[i].busy && !pool->procs[i].retiring && !pool->procs[i].ch.closed) p = &pool->procs[i];
-    if (!p && (!(p = cloudtasks__pool_free_slot(pool)) || cloudtasks__pool_spawn(pool, p) < 0)) {
-        static const char why[] = "the pool could not start a task process (fork failed or out of memory)";
-        cloudtasks__proc none;
-        memset(&none, 0, sizeof none);
-        none.seq = seq;
-        none.started = cloudtasks__now();
-        cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
-        cloudtasks__pool_report(pool, &none, CLOUDTASKS__OUT_EXITED, -1, why, sizeof why - 1);
-        return;
-    }
-    p->busy = 1;
-    p->seq = seq;
-    p->timed_out = p->killed = 0;
-    p->term_sent = 0;
-    p->started = cloudtasks__now();
-    /* the rest of the RUN payload is the TASK payload */
-    cloudtasks__frame_begin(&p->ch, CLOUDTASKS__MSG_TASK);
-    cloudtasks__buf_append(&p->ch.out, r->p, (size_t)(r->end - r->p));
-    cloudtasks__frame_end(&p->ch);
-    cloudtasks__channel_flush(&p->ch);
-    cloudtasks__frame_begin(&pool->sup, CLOUDTASKS__MSG_STARTED);
-    cloudtasks__put_u64(&pool->sup.out, seq);
-    cloudtasks__put_u32(&pool->sup.out, (uint32_t)p->pid);
-    cloudtasks__put_u32(&pool->sup.out, (uint32_t)p->number);
-    cloudtasks__frame_end(&pool->sup);
-}
-
-/* Reads a task process's RESULT frames and forwards them. */
-CLOUDTASKS__PRIVATE void cloudtasks__pool_results(cloudtasks__pool *pool, cloudtasks__proc *p) {
-    int type;
-    cloudtasks__reader r;
-    cloudtasks__channel_read(&p->ch);
-    while (cloudtasks__channel_next(&p->ch, &type, &r)) {
-        int outcome;
-        size_t len;
-        const char *payload;
-        if (type != CLOUDTASKS__MSG_RESULT || r.end - r.p < 1) continue;
-        outcome = *r.p++;
-        payload = cloudtasks__get_str(&r, &len);
-        if (!p->busy || p->timed_out || p->killed) continue;   /* already decided: too late */
-        cloudtasks__pool_report(pool, p, outcome <= CLOUDTASKS__OUT_NO_MEMORY ? outcome : CLOUDTASKS__OUT_FAILED, 0, payload, len);
-        p->tasks++;
-        if (pool->cfg->use_new_process || outcome == CLOUDTASKS__OUT_NO_MEMORY ||
-            (pool->cfg->max_tasks_per_process > 0 && p->tasks >= (long)pool->cfg->max_tasks_per_process))
-            p->retiring = 1;                  /* it exits by itself after this result */
-    }
-}
-
-/* Collects every child that exited; a busy one ended its task without a result. */
+/* Collects every child that exited and tells the supervisor how. */
 CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
     int status;
     pid_t pid;
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         size_t i;
-        for (i = 0; i < pool->nprocs; i++) {
-            cloudtasks__proc *p = &pool->procs[i];
-            int code;
-            if (p->pid != pid) continue;
-            cloudtasks__pool_results(pool, p);   /* a result written just before the exit */
-            code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
-            if (p->busy) {
-                int outcome = p->timed_out ? CLOUDTASKS__OUT_TIMED_OUT : p->killed ? CLOUDTASKS__OUT_KILLED : CLOUDTASKS__OUT_EXITED;
-                cloudtasks__pool_report(pool, p, outcome, code, "", 0);
-            } else if (!p->retiring && !pool->stopping) {
-                cloudtasks__log(CLOUDTASKS__WARNING, "Task process #%d (PID %d) exited with status %d while idle; a new one starts with the next task",
-                                p->number, (int)pid, code);
-            }
-            cloudtasks__channel_free(&p->ch);
-            p->pid = 0;
-            break;
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
+        cloudtasks__buf frame = {0};
+        unsigned char t = CLOUDTASKS__MSG_EXITED;
+        for (i = 0; i < pool->nchildren; i++)
+            if (pool->children[i].pid == pid) { pool->children[i] = pool->children[--pool->nchildren]; break; }
+        if (code == CLOUDTASKS__INIT_FAILED && !pool->stopping) {   /* do not spin on a process_init that always fails */
+            pool->backoff = pool->backoff > 0 ? (pool->backoff * 2 > 10 ? 10 : pool->backoff * 2) : 0.1;
+            pool->respawn_at = cloudtasks__now() + pool->backoff;
+        } else if (code == 0) {
+            pool->backoff = 0;
         }
+        cloudtasks__put_u32(&frame, 0);
+        cloudtasks__buf_append(&frame, &t, 1);
+        cloudtasks__put_u32(&frame, (uint32_t)pid);
+        cloudtasks__put_u32(&frame, (uint32_t)code);
+        cloudtasks__patch_length(&frame, 0);
+        if (frame.oom || cloudtasks__pool_send(pool, &frame, -1) < 0) pool->sup.closed = 1;
+        cloudtasks__buf_free(&frame);
     }
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__pool_terminate(cloudtasks__pool *pool, int for_timeout, cloudtasks__proc *only) {
+/* SIGTERM now at the supervisor's request; SIGKILL once the grace is over (see pool_deadlines). */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_term(cloudtasks__pool *pool, pid_t pid) {
     size_t i;
-    double now = cloudtasks__now();
-    for (i = 0; i < pool->nprocs; i++) {
-        cloudtasks__proc *p = &pool->procs[i];
-        if (!p->pid || !p->busy || (only && p != only) || p->term_sent > 0) continue;
-        if (for_timeout) p->timed_out = 1;
-        else p->killed = 1;
-        p->term_sent = now;
-        kill(p->pid, SIGTERM);
-    }
+    for (i = 0; i < pool->nchildren; i++)
+        if (pool->children[i].pid == pid && pool->children[i].term_sent == 0) {
+            pool->children[i].term_sent = cloudtasks__now();
+            kill(pid, SIGTERM);
+        }
 }
 
-/* Seconds until the next deadline: a task's run-time limit or a SIGKILL after SIGTERM. */
+/* Seconds until the next thing to do: a SIGKILL after SIGTERM, a respawn, the end of stopping. */
 CLOUDTASKS__PRIVATE double cloudtasks__pool_deadlines(cloudtasks__pool *pool) {
-    double now = cloudtasks__now(), next = 60.0;
+    double now = cloudtasks__now(), next = 60.0, left;
     size_t i;
-    for (i = 0; i < pool->nprocs; i++) {
-        cloudtasks__proc *p = &pool->procs[i];
-        double left;
-        if (!p->pid || !p->busy) continue;
-        if (p->term_sent > 0) {
-            left = p->term_sent + CLOUDTASKS__TERM_GRACE - now;
-            if (left <= 0) { kill(p->pid, SIGKILL); left = CLOUDTASKS__TERM_GRACE; }
-        } else {
-            left = p->started + pool->cfg->max_runtime - now;
-            if (left < 0) {
-                cloudtasks__pool_terminate(pool, 1, p);
-                left = CLOUDTASKS__TERM_GRACE;
-            }
-        }
-        if (left < next) next = left;
+    for (i = 0; i < pool->nchildren; i++) {
+        cloudtasks__child *c = &pool->children[i];
+        if (c->term_sent == 0 || c->kill_sent) continue;
+        left = c->term_sent + CLOUDTASKS__TERM_GRACE - now;
+        if (left <= 0) { kill(c->pid, SIGKILL); c->kill_sent = 1; }
+        else if (left < next) next = left;
+    }
+    if (pool->stopping && pool->nchildren) {
+        left = pool->stop_deadline - now;
+        if (left <= 0) {
+            for (i = 0; i < pool->nchildren; i++) if (!pool->children[i].kill_sent) { kill(pool->children[i].pid, SIGKILL); pool->children[i].kill_sent = 1; }
+        } else if (left < next) next = left;
+    }
+    if (!pool->stopping) {
+        while ((int)pool->nchildren < pool->target && now >= pool->respawn_at && !pool->sup.closed)
+            if (cloudtasks__pool_spawn(pool) < 0) { pool->respawn_at = now + 1.0; break; }
+        if ((int)pool->nchildren < pool->target && pool->respawn_at - now < next) next = pool->respawn_at - now;
     }
     return next;
 }
 
-CLOUDTASKS__PRIVATE int cloudtasks__pool_busy(const cloudtasks__pool *pool) {
-    size_t i;
-    int n = 0;
-    for (i = 0; i < pool->nprocs; i++) n += pool->procs[i].pid && pool->procs[i].busy;
-    return n;
-}
-
-/* Closes the idle task processes' sockets (they exit on end of stream) and waits for every child. */
-CLOUDTASKS__PRIVATE void cloudtasks__pool_drain(cloudtasks__pool *pool) {
-    double deadline = cloudtasks__now() + CLOUDTASKS__TERM_GRACE * 5;
-    size_t i;
-    int left;
-    for (i = 0; i < pool->nprocs; i++)
-        if (pool->procs[i].pid && pool->procs[i].ch.fd >= 0) { close(pool->procs[i].ch.fd); pool->procs[i].ch.fd = -1; }
-    for (;;) {
-        cloudtasks__pool_reap(pool);
-        for (left = 0, i = 0; i < pool->nprocs; i++) left += pool->procs[i].pid != 0;
-        if (!left) return;
-        if (cloudtasks__now() > deadline)
-            for (i = 0; i < pool->nprocs; i++) if (pool->procs[i].pid) kill(pool->procs[i].pid, SIGKILL);
-        poll(NULL, 0, 10);
-    }
-}
-
 CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
-    struct pollfd *fds = NULL;
-    size_t nfds = 0, i;
     struct sigaction sa;
     if (pipe(pool->sigchld) < 0) _exit(1);
     fcntl(pool->sigchld[0], F_SETFD, FD_CLOEXEC);
@@ -3090,73 +3053,51 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGPIPE, &sa, NULL);
     cloudtasks__set_nonblocking(pool->sup.fd);
-    if (!pool->cfg->use_new_process)   /* warm reusable processes, so the first tasks pay no fork */
-        for (i = 0; i < (size_t)pool->cfg->num_simultaneous; i++) {
-            cloudtasks__proc *p = cloudtasks__pool_free_slot(pool);
-            if (p) cloudtasks__pool_spawn(pool, p);
-        }
+    /* Reusable processes: one per slot. A new process per task: as many again as spares, forked
+       ahead so that no fork stands between a finished task and the next. */
+    pool->target = (int)pool->cfg->num_simultaneous * (pool->cfg->use_new_process ? 2 : 1);
     for (;;) {
-        int timeout, type;
-        size_t n = 0;
+        struct pollfd fds[2];
+        int type;
         cloudtasks__reader r;
         double wait = cloudtasks__pool_deadlines(pool);
-        if (pool->stopping && cloudtasks__pool_busy(pool) == 0) break;
-        if (nfds < pool->nprocs + 2) {
-            struct pollfd *f = (struct pollfd *)CLOUDTASKS_REALLOC(fds, (pool->nprocs + 2) * sizeof *f);
-            if (!f) break;
-            fds = f;
-            nfds = pool->nprocs + 2;
-        }
-        fds[n].fd = pool->sup.fd; fds[n].events = (short)(POLLIN | (pool->sup.out.len > pool->sup.out_pos ? POLLOUT : 0)); n++;
-        fds[n].fd = pool->sigchld[0]; fds[n].events = POLLIN; n++;
-        for (i = 0; i < pool->nprocs; i++) {
-            cloudtasks__proc *p = &pool->procs[i];
-            fds[n].fd = p->pid && p->ch.fd >= 0 && !p->ch.closed ? p->ch.fd : -1;
-            fds[n].events = (short)(POLLIN | (p->ch.out.len > p->ch.out_pos ? POLLOUT : 0));
-            fds[n].revents = 0;
-            n++;
-        }
-        timeout = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
-        if (poll(fds, (nfds_t)n, timeout) < 0 && errno != EINTR) break;
+        if ((pool->stopping && pool->nchildren == 0) || pool->sup.closed) break;
+        fds[0].fd = pool->sup.fd; fds[0].events = POLLIN; fds[0].revents = 0;
+        fds[1].fd = pool->sigchld[0]; fds[1].events = POLLIN; fds[1].revents = 0;
+        if (poll(fds, 2, wait <= 0 ? 0 : (int)(wait * 1000) + 1) < 0 && errno != EINTR) break;
         if (fds[1].revents) { char drain[64]; while (read(pool->sigchld[0], drain, sizeof drain) > 0) {} }
         cloudtasks__pool_reap(pool);
-        for (i = 0; i < pool->nprocs; i++) {
-            cloudtasks__proc *p = &pool->procs[i];
-            if (!p->pid || fds[i + 2].fd < 0 || !fds[i + 2].revents) continue;
-            if (fds[i + 2].revents & POLLOUT) cloudtasks__channel_flush(&p->ch);
-            if (fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__pool_results(pool, p);
-        }
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             cloudtasks__channel_read(&pool->sup);
             while (cloudtasks__channel_next(&pool->sup, &type, &r)) {
-                if (type == CLOUDTASKS__MSG_RUN) cloudtasks__pool_run(pool, &r);
-                else if (type == CLOUDTASKS__MSG_KILL) cloudtasks__pool_terminate(pool, 0, NULL);
-                else if (type == CLOUDTASKS__MSG_STOP) pool->stopping = 1;
-            }
-            if (pool->sup.closed) {            /* the supervisor is gone: nobody can take results */
-                pool->stopping = 1;
-                cloudtasks__pool_terminate(pool, 0, NULL);
-                for (i = 0; i < pool->nprocs; i++) if (pool->procs[i].pid) kill(pool->procs[i].pid, SIGKILL);
-                break;
+                if (type == CLOUDTASKS__MSG_TERM) cloudtasks__pool_term(pool, (pid_t)cloudtasks__get_u32(&r));
+                else if (type == CLOUDTASKS__MSG_STOP && !pool->stopping) {
+                    pool->stopping = 1;
+                    pool->stop_deadline = cloudtasks__now() + 5 * CLOUDTASKS__TERM_GRACE;
+                }
             }
         }
-        cloudtasks__channel_flush(&pool->sup);
     }
-    cloudtasks__channel_flush(&pool->sup);
-    cloudtasks__pool_drain(pool);
-    CLOUDTASKS_FREE(fds);
+    if (pool->sup.closed) {   /* the supervisor is gone: nobody can take a result, so nothing may run */
+        size_t i;
+        for (i = 0; i < pool->nchildren; i++) kill(pool->children[i].pid, SIGKILL);
+        while (waitpid(-1, NULL, 0) > 0 || errno == EINTR) {}
+    }
     _exit(0);
 }
 
 /* >>worker ---------------------------------------------------------------------------------- */
 
-/* A task between RUN and FINISHED, as the supervisor tracks it. */
-typedef struct cloudtasks__running {
-    uint64_t seq;               /* 0: a free entry */
+/* A task process as the supervisor sees it: the socket to it and the task it runs. */
+typedef struct cloudtasks__worker_proc {
+    int pid, number;            /* pid 0: a free entry */
+    cloudtasks__channel ch;
+    int busy, retiring;         /* retiring: it exits after its current task */
+    int stop_reason;            /* why the supervisor asked to stop it: 0, OUT_TIMED_OUT or OUT_KILLED */
+    long tasks;
     char *task_id;
-    int pid, number;
     double started;
-} cloudtasks__running;
+} cloudtasks__worker_proc;
 
 typedef struct cloudtasks__supervisor {
     const cloudtasks__config *cfg;
@@ -3165,10 +3106,10 @@ typedef struct cloudtasks__supervisor {
     pid_t pool_pid;
     cloudtasks__events events;
     cloudtasks__taskfile source;
-    cloudtasks__running *running;
+    cloudtasks__worker_proc *procs;
+    size_t nprocs;
     size_t capacity;            /* tasks at once */
     size_t active;
-    uint64_t next_seq;
     double start, termination_at, kill_at, grace_deadline, last_task_at;
     long to_skip, started_tasks;
     int source_done, limit_reached, shutdown, immediate, killed, exit_code;
@@ -3176,6 +3117,8 @@ typedef struct cloudtasks__supervisor {
     int signal_pipe[2];
     long total;                 /* records in the task file, for the progress line; -1 when not shown */
     double progress_at;
+    struct pollfd *fds;
+    size_t fds_cap;
 } cloudtasks__supervisor;
 
 static volatile sig_atomic_t cloudtasks__signal_count;
@@ -3191,29 +3134,36 @@ CLOUDTASKS__PRIVATE void cloudtasks__on_signal(int sig) {
     errno = saved;
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, const char *task_id, size_t id_len,
-                                                   const cloudtasks_json *data) {
-    cloudtasks__running *t = NULL;
-    size_t i, data_start;
-    for (i = 0; i < s->capacity && !t; i++) if (!s->running[i].seq) t = &s->running[i];
-    CLOUDTASKS_ASSERT(t != NULL);
-    t->seq = ++s->next_seq;
-    t->task_id = cloudtasks__strndup(task_id, id_len);
-    t->pid = t->number = -1;
-    t->started = cloudtasks__now();
-    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_RUN);
-    cloudtasks__put_u64(&s->pool.out, t->seq);
-    cloudtasks__put_str(&s->pool.out, task_id, id_len);
-    data_start = s->pool.out.len;
-    cloudtasks__put_u32(&s->pool.out, 0);
-    cloudtasks__json_serialize(cloudtasks__buf_sink, &s->pool.out, data);
-    cloudtasks__patch_length(&s->pool.out, data_start);
-    cloudtasks__put_str(&s->pool.out, "", 0);       /* message id: none in a task file */
-    cloudtasks__put_u32(&s->pool.out, 0);           /* receive count: unknown */
-    cloudtasks__frame_end(&s->pool);
+CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_idle(cloudtasks__supervisor *s) {
+    size_t i;
+    for (i = 0; i < s->nprocs; i++) {
+        cloudtasks__worker_proc *p = &s->procs[i];
+        if (p->pid && !p->busy && !p->retiring && !p->ch.closed) return p;
+    }
+    return NULL;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, const char *task_id,
+                                                   size_t id_len, const cloudtasks_json *data) {
+    size_t data_start;
+    p->busy = 1;
+    p->stop_reason = 0;
+    p->task_id = cloudtasks__strndup(task_id, id_len);
+    p->started = cloudtasks__now();
+    cloudtasks__frame_begin(&p->ch, CLOUDTASKS__MSG_TASK);
+    cloudtasks__put_str(&p->ch.out, task_id, id_len);
+    data_start = p->ch.out.len;
+    cloudtasks__put_u32(&p->ch.out, 0);
+    cloudtasks__json_serialize(cloudtasks__buf_sink, &p->ch.out, data);
+    cloudtasks__patch_length(&p->ch.out, data_start);
+    cloudtasks__put_str(&p->ch.out, "", 0);       /* message id: none in a task file */
+    cloudtasks__put_u32(&p->ch.out, 0);           /* receive count: unknown */
+    cloudtasks__frame_end(&p->ch);
+    cloudtasks__channel_flush(&p->ch);
     s->active++;
     s->started_tasks++;
-    s->last_task_at = cloudtasks__now();
+    s->last_task_at = p->started;
+    cloudtasks__log(CLOUDTASKS__DEBUG, "Started task %s on worker #%d (PID %d)", p->task_id ? p->task_id : "?", p->number, p->pid);
 }
 
 CLOUDTASKS__PRIVATE void cloudtasks__sup_bad_record(cloudtasks__supervisor *s, const cloudtasks__record *rec, const char *why) {
@@ -3225,9 +3175,11 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_bad_record(cloudtasks__supervisor *s, c
     s->bad_records++;
 }
 
-/* Takes records from the task file while there is room, skipping and limiting as configured. */
+/* Takes records from the task file while a task process is free, skipping and limiting as configured. */
 CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
-    while (!s->source_done && !s->limit_reached && !s->shutdown && !s->shared->termination && s->active < s->capacity) {
+    cloudtasks__worker_proc *p;
+    while (!s->source_done && !s->limit_reached && !s->shutdown && !s->shared->termination && s->active < s->capacity &&
+           (p = cloudtasks__sup_idle(s)) != NULL) {
         cloudtasks__record rec;
         cloudtasks__buf why = {0};
         cloudtasks_error err;
@@ -3262,7 +3214,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
             size_t n;
             const char *text = cloudtasks_json_string(id, &n);
             if (!text) { n = cloudtasks__format_double(number, cloudtasks_json_number(id, 0)); text = number; }
-            cloudtasks__sup_send_task(s, text, n, data);
+            cloudtasks__sup_send_task(s, p, text, n, data);
             if (s->cfg->max_num_tasks >= 0 && s->started_tasks >= (long)s->cfg->max_num_tasks) {
                 s->limit_reached = 1;
                 cloudtasks__log(CLOUDTASKS__INFO, "Started the maximum of %ld tasks (--max-num-tasks); taking no more", s->started_tasks);
@@ -3272,28 +3224,18 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
     }
 }
 
-CLOUDTASKS__PRIVATE cloudtasks__running *cloudtasks__sup_find(cloudtasks__supervisor *s, uint64_t seq) {
-    size_t i;
-    for (i = 0; i < s->capacity; i++) if (s->running[i].seq == seq) return &s->running[i];
-    return NULL;
-}
-
-/* One task ended: log it, write its event, then acknowledge or retry it (events come first, so a
-   crash between the two repeats the task rather than losing its record). */
-CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, cloudtasks__reader *r) {
-    uint64_t seq = cloudtasks__get_u64(r);
-    int outcome = (int)cloudtasks__get_u32(r), code = (int)cloudtasks__get_u32(r), retry;
-    double elapsed = cloudtasks__get_f64(r);
-    size_t len;
-    const char *payload = cloudtasks__get_str(r, &len);
-    cloudtasks__running *t = cloudtasks__sup_find(s, seq);
+/* One task ended: log it and write its event, then (for a queue) acknowledge or retry it. Events
+   are flushed before any acknowledgement, so a crash between the two repeats the task rather than
+   losing its record. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, int outcome, int code,
+                                                  const char *payload, size_t len) {
     cloudtasks__events *ev = &s->events;
-    const char *id;
-    if (!t || r->bad) { cloudtasks__log(CLOUDTASKS__ERROR, "the pool reported an unknown task; ignored"); return; }
-    id = t->task_id ? t->task_id : "";
+    const char *id = p->task_id ? p->task_id : "";
+    double elapsed = (double)(int64_t)((cloudtasks__now() - p->started) * 1e6 + 0.5) / 1e6;   /* microseconds */
+    int retry;
     switch (outcome) {
     case CLOUDTASKS__OUT_DONE: case CLOUDTASKS__OUT_RETRY: {
-        cloudtasks_json_doc *doc = cloudtasks_json_parse(payload, len, NULL);
+        cloudtasks_json_doc *doc = len == 4 && memcmp(payload, "null", 4) == 0 ? NULL : cloudtasks_json_parse(payload, len, NULL);
         retry = outcome == CLOUDTASKS__OUT_RETRY;
         if (retry) s->retried++; else s->not_retried++;
         cloudtasks__log(CLOUDTASKS__DEBUG, "Task %s completed in %.3f s; %s", id, elapsed, retry ? "retrying" : "not retrying");
@@ -3302,6 +3244,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
         cloudtasks__event_number(ev, "elapsed_time", elapsed);
         if (doc) { cloudtasks__event_key(ev, "result"); cloudtasks__json_serialize(cloudtasks__buf_sink, &ev->line, cloudtasks_json_root(doc)); }
+        else if (len == 4 && memcmp(payload, "null", 4) == 0) cloudtasks__event_raw(ev, "result", "null");
         else cloudtasks__event_string(ev, "result", payload, len);   /* never a broken record */
         cloudtasks__event_end(ev);
         cloudtasks_json_free(doc);
@@ -3325,8 +3268,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
     case CLOUDTASKS__OUT_TIMED_OUT:
         retry = s->cfg->retry_on_timeout;
         s->timed_out++;
-        cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds (actual runtime %.1f "
-                        "seconds); terminated; %s", t->number, t->pid, id, s->cfg->max_runtime, elapsed,
+        cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds and was terminated "
+                        "(actual runtime %.1f seconds); %s", p->number, p->pid, id, s->cfg->max_runtime, elapsed,
                         retry ? "it will be retried" : "it will not be retried");
         cloudtasks__event_begin(ev, "task_timed_out");
         cloudtasks__event_string(ev, "task_id", id, strlen(id));
@@ -3335,17 +3278,17 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         cloudtasks__event_end(ev);
         break;
     default: {
-        /* Exited without a result, or killed at shutdown: a task stopped by the worker itself is
+        /* Exited without a result, or stopped at shutdown: a task the worker itself stopped is
            released (retry), since it did not fail. */
         int killed = outcome == CLOUDTASKS__OUT_KILLED;
         retry = killed || s->cfg->retry_on_exit;
         s->exited++;
         if (killed)
             cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d) processing task \"%s\" was stopped at shutdown after %.1f seconds "
-                            "(exit code %d); released", t->number, t->pid, id, elapsed, code);
+                            "(exit code %d); released", p->number, p->pid, id, elapsed, code);
         else
             cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d) processing task \"%s\" exited prematurely in %.1f seconds with "
-                            "exit code %d; %s", t->number, t->pid, id, elapsed, code, retry ? "retrying" : "not retrying");
+                            "exit code %d; %s", p->number, p->pid, id, elapsed, code, retry ? "retrying" : "not retrying");
         cloudtasks__event_begin(ev, "task_exited");
         cloudtasks__event_string(ev, "task_id", id, strlen(id));
         cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
@@ -3356,33 +3299,135 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
     }
     }
     /* A task file has nothing to acknowledge or retry: the event is the whole record. */
-    CLOUDTASKS_FREE(t->task_id);
-    memset(t, 0, sizeof *t);
+    CLOUDTASKS_FREE(p->task_id);
+    p->task_id = NULL;
+    p->busy = 0;
+    p->stop_reason = 0;
     s->active--;
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s) {
+/* Reads a task process's results. A process that will exit after this task is not given another. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, cloudtasks__worker_proc *p) {
     int type;
     cloudtasks__reader r;
-    cloudtasks__channel_read(&s->pool);
-    while (cloudtasks__channel_next(&s->pool, &type, &r)) {
-        if (type == CLOUDTASKS__MSG_FINISHED) cloudtasks__sup_finished(s, &r);
-        else if (type == CLOUDTASKS__MSG_STARTED) {
-            cloudtasks__running *t = cloudtasks__sup_find(s, cloudtasks__get_u64(&r));
-            if (t) {
-                t->pid = (int)cloudtasks__get_u32(&r);
-                t->number = (int)cloudtasks__get_u32(&r);
-                cloudtasks__log(CLOUDTASKS__DEBUG, "Started task %s on worker #%d (PID %d)", t->task_id, t->number, t->pid);
-            }
-        }
+    cloudtasks__channel_read(&p->ch);
+    while (cloudtasks__channel_next(&p->ch, &type, &r)) {
+        int outcome;
+        size_t len;
+        const char *payload;
+        if (type != CLOUDTASKS__MSG_RESULT || r.end - r.p < 1 || !p->busy || p->stop_reason) continue;
+        outcome = *r.p++;
+        payload = cloudtasks__get_str(&r, &len);
+        if (outcome > CLOUDTASKS__OUT_NO_MEMORY) outcome = CLOUDTASKS__OUT_FAILED;
+        p->tasks++;
+        if (s->cfg->use_new_process || outcome == CLOUDTASKS__OUT_NO_MEMORY ||
+            (s->cfg->max_tasks_per_process > 0 && p->tasks >= (long)s->cfg->max_tasks_per_process))
+            p->retiring = 1;
+        cloudtasks__sup_finished(s, p, outcome, 0, payload, len);
     }
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__sup_kill_all(cloudtasks__supervisor *s) {
-    if (s->killed) return;
-    s->killed = 1;
-    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_KILL);
+CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_proc(cloudtasks__supervisor *s, int pid) {
+    size_t i;
+    for (i = 0; i < s->nprocs; i++) if (s->procs[i].pid == pid) return &s->procs[i];
+    return NULL;
+}
+
+/* The pool's news: a new task process (with its socket), or one that exited. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, int *fds, size_t nfd) {
+    int type;
+    cloudtasks__reader r;
+    size_t next_fd = 0;
+    while (cloudtasks__channel_next(&s->pool, &type, &r)) {
+        int pid = (int)cloudtasks__get_u32(&r), value = (int)cloudtasks__get_u32(&r);
+        cloudtasks__worker_proc *p;
+        if (type == CLOUDTASKS__MSG_PROCESS) {
+            size_t i;
+            int fd = next_fd < nfd ? fds[next_fd++] : -1;
+            if (fd < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "a task process arrived without its socket"); continue; }
+            for (i = 0; i < s->nprocs && s->procs[i].pid; i++) {}
+            if (i == s->nprocs) {
+                cloudtasks__worker_proc *grown = (cloudtasks__worker_proc *)CLOUDTASKS_REALLOC(s->procs, (s->nprocs * 2 + 4) * sizeof *grown);
+                if (!grown) { close(fd); continue; }
+                memset(grown + s->nprocs, 0, (s->nprocs + 4) * sizeof *grown);
+                s->procs = grown;
+                s->nprocs = s->nprocs * 2 + 4;
+            }
+            p = &s->procs[i];
+            memset(p, 0, sizeof *p);
+            p->pid = pid;
+            p->number = value;
+            cloudtasks__channel_init(&p->ch, fd);
+            cloudtasks__set_nonblocking(fd);
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+        } else if (type == CLOUDTASKS__MSG_EXITED && (p = cloudtasks__sup_proc(s, pid)) != NULL) {
+            cloudtasks__sup_results(s, p);   /* a result written just before the exit */
+            if (p->busy)
+                cloudtasks__sup_finished(s, p, p->stop_reason ? p->stop_reason : CLOUDTASKS__OUT_EXITED, value, "", 0);
+            else if (!p->retiring && !s->shutdown)
+                cloudtasks__log(value == CLOUDTASKS__INIT_FAILED ? CLOUDTASKS__ERROR : CLOUDTASKS__WARNING,
+                                "Task process #%d (PID %d) exited with status %d while idle%s; it is replaced", p->number, pid, value,
+                                value == CLOUDTASKS__INIT_FAILED ? " (process_init failed)" : "");
+            cloudtasks__channel_free(&p->ch);
+            CLOUDTASKS_FREE(p->task_id);
+            memset(p, 0, sizeof *p);
+        }
+    }
+    while (next_fd < nfd) close(fds[next_fd++]);
+}
+
+/* Reads the pool's socket, collecting the descriptors that come with PROCESS frames. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_read_pool(cloudtasks__supervisor *s) {
+    int fds[64];
+    size_t nfd = 0;
+    for (;;) {
+        struct msghdr msg;
+        struct iovec iov;
+        union { struct cmsghdr align; char space[CMSG_SPACE(sizeof(int) * 16)]; } control;
+        struct cmsghdr *c;
+        ssize_t n;
+        if (s->pool.in_pos > 0 && s->pool.in_pos == s->pool.in.len) s->pool.in.len = s->pool.in_pos = 0;
+        if (!cloudtasks__buf_reserve(&s->pool.in, 4096)) { s->pool.closed = 1; break; }
+        memset(&msg, 0, sizeof msg);
+        iov.iov_base = s->pool.in.data + s->pool.in.len;
+        iov.iov_len = s->pool.in.cap - s->pool.in.len - 1;
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.space;
+        msg.msg_controllen = sizeof control.space;
+        n = recvmsg(s->pool.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) { s->pool.closed = 1; break; }
+        for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+            if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+                size_t k, count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (k = 0; k < count; k++) {
+                    int fd;
+                    memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof fd);
+                    if (nfd < sizeof fds / sizeof fds[0]) fds[nfd++] = fd;
+                    else close(fd);
+                }
+            }
+        s->pool.in.len += (size_t)n;
+        if (nfd >= sizeof fds / sizeof fds[0] - 16) break;   /* hand these over before reading more */
+    }
+    cloudtasks__sup_pool_frames(s, fds, nfd);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_term(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, int reason) {
+    if (p->stop_reason) return;
+    p->stop_reason = reason;
+    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_TERM);
+    cloudtasks__put_u32(&s->pool.out, (uint32_t)p->pid);
     cloudtasks__frame_end(&s->pool);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_kill_all(cloudtasks__supervisor *s) {
+    size_t i;
+    s->killed = 1;
+    for (i = 0; i < s->nprocs; i++)
+        if (s->procs[i].pid && s->procs[i].busy) cloudtasks__sup_term(s, &s->procs[i], CLOUDTASKS__OUT_KILLED);
 }
 
 CLOUDTASKS__PRIVATE void cloudtasks__sup_signal(cloudtasks__supervisor *s) {
@@ -3406,9 +3451,18 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_signal(cloudtasks__supervisor *s) {
     }
 }
 
-/* Timers: the simulated termination notice and kill, the end of the grace period, the idle exit. */
+/* Timers: run-time limits, the simulated termination notice and kill, the end of the grace period. */
 CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
     double now = cloudtasks__now(), next = 1.0;
+    size_t i;
+    for (i = 0; i < s->nprocs; i++) {
+        cloudtasks__worker_proc *p = &s->procs[i];
+        double left;
+        if (!p->pid || !p->busy || p->stop_reason) continue;
+        left = p->started + s->cfg->max_runtime - now;
+        if (left < 0) cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_TIMED_OUT);
+        else if (left < next) next = left;
+    }
     if (s->termination_at > 0 && !s->shared->termination) {
         if (now >= s->termination_at) {
             s->shared->termination = 1;
@@ -3478,48 +3532,80 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_progress(cloudtasks__supervisor *s, int
 /* Runs the supervisor's loop; returns the exit code. */
 CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
     for (;;) {
-        struct pollfd fds[2];
         double wait;
+        size_t n = 0, i;
         cloudtasks__sup_feed(s);
         cloudtasks__sup_progress(s, 0);
         if (cloudtasks__sup_done(s)) break;
-        cloudtasks__channel_flush(&s->pool);
         wait = cloudtasks__sup_timers(s);
         if (s->total >= 0 && wait > 0.25) wait = 0.25;
         if (s->cfg->exit_when_idle >= 0 && !s->active) {
             double idle_left = s->last_task_at + s->cfg->exit_when_idle - cloudtasks__now();
             if (idle_left < wait) wait = idle_left;
         }
-        fds[0].fd = s->pool.fd;
-        fds[0].events = (short)(POLLIN | (s->pool.out.len > s->pool.out_pos ? POLLOUT : 0));
-        fds[1].fd = s->signal_pipe[0];
-        fds[1].events = POLLIN;
-        fds[0].revents = fds[1].revents = 0;
-        if (poll(fds, 2, wait <= 0 ? 0 : (int)(wait * 1000) + 1) < 0 && errno != EINTR) {
+        cloudtasks__channel_flush(&s->pool);
+        if (s->fds_cap < s->nprocs + 2) {
+            struct pollfd *f = (struct pollfd *)CLOUDTASKS_REALLOC(s->fds, (s->nprocs + 2) * sizeof *f);
+            if (!f) { cloudtasks__log(CLOUDTASKS__ERROR, "out of memory"); return 1; }
+            s->fds = f;
+            s->fds_cap = s->nprocs + 2;
+        }
+        s->fds[n].fd = s->pool.fd;
+        s->fds[n++].events = (short)(POLLIN | (s->pool.out.len > s->pool.out_pos ? POLLOUT : 0));
+        s->fds[n].fd = s->signal_pipe[0];
+        s->fds[n++].events = POLLIN;
+        for (i = 0; i < s->nprocs; i++, n++) {
+            cloudtasks__worker_proc *p = &s->procs[i];
+            s->fds[n].fd = p->pid && !p->ch.closed ? p->ch.fd : -1;
+            s->fds[n].events = (short)(POLLIN | (p->ch.out.len > p->ch.out_pos ? POLLOUT : 0));
+        }
+        for (i = 0; i < n; i++) s->fds[i].revents = 0;
+        cloudtasks__events_flush(&s->events);
+        if (poll(s->fds, (nfds_t)n, wait <= 0 ? 0 : (int)(wait * 1000) + 1) < 0 && errno != EINTR) {
             cloudtasks__log(CLOUDTASKS__ERROR, "poll failed; stopping");
             return 1;
         }
-        if (fds[1].revents) cloudtasks__sup_signal(s);
-        if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_pool_frames(s);
-        if (fds[0].revents & POLLOUT) cloudtasks__channel_flush(&s->pool);
+        if (s->fds[1].revents) cloudtasks__sup_signal(s);
+        for (i = 0; i + 2 < n && i < s->nprocs; i++) {
+            cloudtasks__worker_proc *p = &s->procs[i];
+            short ev = s->fds[i + 2].revents;
+            if (!p->pid || !ev) continue;
+            if (ev & POLLOUT) cloudtasks__channel_flush(&p->ch);
+            if (ev & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_results(s, p);
+        }
+        if (s->fds[0].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_read_pool(s);
+        if (s->fds[0].revents & POLLOUT) cloudtasks__channel_flush(&s->pool);
         if (s->pool.closed) {
             const char *why = "the process pool died; every running task is lost to this worker and released";
             cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
             cloudtasks__event_message(&s->events, "fatal_exception", why);
+            cloudtasks__events_flush(&s->events);
             return 1;
         }
     }
     return s->exit_code;
 }
 
+/* Closes every task process's socket (an idle one exits at end of stream), tells the pool to
+   stop, and waits for it, which waits for its children. */
 CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
     double deadline = cloudtasks__now() + 10.0;
     int status;
+    size_t i;
+    s->shutdown = 1;   /* processes exiting from here on are expected to */
+    for (i = 0; i < s->nprocs; i++) {
+        cloudtasks__worker_proc *p = &s->procs[i];
+        if (p->pid && p->busy) cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_KILLED);
+        cloudtasks__channel_free(&p->ch);
+        CLOUDTASKS_FREE(p->task_id);
+        p->task_id = NULL;
+    }
     cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
     cloudtasks__frame_end(&s->pool);
     cloudtasks__channel_flush(&s->pool);
     while (waitpid(s->pool_pid, &status, WNOHANG) == 0) {
         if (cloudtasks__now() > deadline) { kill(s->pool_pid, SIGKILL); waitpid(s->pool_pid, &status, 0); break; }
+        cloudtasks__sup_read_pool(s);   /* keeps the pool's sends flowing; closes any late sockets */
         poll(NULL, 0, 5);
     }
 }
@@ -3573,6 +3659,7 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
         pool.shared = s.shared;
         cloudtasks__channel_init(&pool.sup, sv[1]);
         cloudtasks__pool_main(&pool);
+        _exit(0);
     }
     close(sv[1]);
     cloudtasks__channel_init(&s.pool, sv[0]);
@@ -3605,13 +3692,11 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     if (s.exit_code == 0 && !cloudtasks__taskfile_open(&s.source, cfg.task_file, &why)) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing local task queue: %s", why.data ? why.data : "out of memory");
         cloudtasks__event_message(&s.events, "fatal_exception", why.data ? why.data : "out of memory");
+        cloudtasks__events_flush(&s.events);
         s.exit_code = 1;
     }
     cloudtasks__buf_free(&why);
     s.capacity = (size_t)cfg.num_simultaneous;
-    s.running = (cloudtasks__running *)CLOUDTASKS_MALLOC(s.capacity * sizeof *s.running);
-    if (!s.running) { cloudtasks__log(CLOUDTASKS__ERROR, "out of memory"); s.exit_code = 1; }
-    else memset(s.running, 0, s.capacity * sizeof *s.running);
     if (s.exit_code == 0) {
         s.start = s.last_task_at = cloudtasks__now();
         s.to_skip = cfg.tasks_to_skip > 0 ? (long)cfg.tasks_to_skip : 0;
@@ -3621,11 +3706,12 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
         cloudtasks__sup_progress(&s, 1);
     }
     cloudtasks__sup_stop_pool(&s);
+    cloudtasks__events_flush(&s.events);
     cloudtasks__log(CLOUDTASKS__INFO, "Task scheduler shutdown complete. Not retried: %ld, Retried: %ld, Timed out: %ld, Exited: %ld, "
                     "Memory exceeded: %ld, Total: %ld", s.not_retried, s.retried, s.timed_out, s.exited, s.memory_exceeded,
                     s.not_retried + s.retried);
-    for (i = 0; s.running && i < s.capacity; i++) CLOUDTASKS_FREE(s.running[i].task_id);
-    CLOUDTASKS_FREE(s.running);
+    CLOUDTASKS_FREE(s.procs);
+    CLOUDTASKS_FREE(s.fds);
     cloudtasks__taskfile_close(&s.source);
     cloudtasks__channel_free(&s.pool);
     cloudtasks__buf_free(&s.events.line);
