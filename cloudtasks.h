@@ -2148,6 +2148,9 @@ static const cloudtasks__option cloudtasks__options[] = {
     {"verbose", NULL, CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(verbose), "false", "log debug messages too (-v)"},
 };
 #define CLOUDTASKS__OPTION_COUNT (sizeof cloudtasks__options / sizeof cloudtasks__options[0])
+/* cloudtasks__config keeps a value per option: a table that outgrows it fails to compile */
+typedef char cloudtasks__options_fit[CLOUDTASKS__OPTION_COUNT <= sizeof ((cloudtasks__config *)0)->values /
+                                     sizeof ((cloudtasks__config *)0)->values[0] ? 1 : -1];
 
 /* Reads a number the way Python's float() does for the values the manager exports ("8.0",
    "1e-05", "10"), in any locale. Returns 0 if the whole text is not one finite number. */
@@ -2630,21 +2633,10 @@ compact:
     return 0;
 }
 
-/* Blocking I/O for the task processes, which do one thing at a time. */
+/* Blocking sends for the task processes, which do one thing at a time. */
 CLOUDTASKS__PRIVATE int cloudtasks__send_all(int fd, const char *p, size_t n) {
     while (n > 0) {
         ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
-}
-
-CLOUDTASKS__PRIVATE int cloudtasks__recv_all(int fd, char *p, size_t n) {
-    while (n > 0) {
-        ssize_t k = recv(fd, p, n, 0);
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) return -1;
         p += k;
@@ -3121,14 +3113,12 @@ typedef struct cloudtasks__supervisor {
     size_t fds_cap;
 } cloudtasks__supervisor;
 
-static volatile sig_atomic_t cloudtasks__signal_count;
 static int cloudtasks__signal_fd = -1;
 static cloudtasks__shared *cloudtasks__signal_shared;
 
 CLOUDTASKS__PRIVATE void cloudtasks__on_signal(int sig) {
     int saved = errno;
     char c = (char)sig;
-    cloudtasks__signal_count++;
     if (cloudtasks__signal_shared) cloudtasks__signal_shared->shutdown = 1;
     if (cloudtasks__signal_fd >= 0 && write(cloudtasks__signal_fd, &c, 1) < 0) {}
     errno = saved;
