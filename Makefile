@@ -62,7 +62,7 @@ bench: | $(DEPS_OK)
 	@BUILD=$(BUILD)/bench SHARED=$(SHARED) CC="$(CC)" bash tests/bench/run.sh
 
 fuzz: | $(DEPS_OK)
-	@BUILD=$(BUILD)/fuzz SHARED=$(SHARED) CLANG="$(CLANG)" FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
+	@BUILD=$(BUILD)/fuzz SHARED=$(SHARED) CC="$(CC)" CLANG="$(CLANG)" FUZZ_SECONDS=$(FUZZ_SECONDS) bash tests/fuzz/run.sh
 
 install:
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig

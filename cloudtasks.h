@@ -1002,7 +1002,7 @@ CLOUDTASKS__PRIVATE double cloudtasks__round_u128(cloudtasks__u128 n, int e2, in
         if (rest > half || (rest == half && (sticky || (mant & 1)))) mant++;
         if (mant >> 53) { mant >>= 1; shift++; }
     } else {
-        while (!(mant >> 52)) { mant <<= 1; shift--; }
+        while (mant && !(mant >> 52)) { mant <<= 1; shift--; }
     }
     word = (uint64_t)(shift + e2 + 52 + 1023) << 52 | (mant & ((UINT64_C(1) << 52) - 1));
     memcpy(&d, &word, sizeof d);
