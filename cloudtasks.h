@@ -1852,6 +1852,7 @@ typedef struct cloudtasks__taskfile {
     const char *path;
     int jsonl;                  /* JSON Lines, else a JSON array */
     int opened, closed, eof;    /* array: '[' seen, ']' seen; end of file reached */
+    int after;                  /* array: 0 after '[', 1 after a record, 2 after a ',' */
     cloudtasks__buf buf;        /* unread bytes are data[pos, len) */
     size_t pos;
     uint64_t offset;            /* file offset of data[pos] */
@@ -2025,9 +2026,22 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
             cloudtasks__taskfile_consume(tf, skip + 1);
             continue;
         }
-        if (p[skip] == ']') { tf->closed = 1; cloudtasks__taskfile_consume(tf, skip + 1); continue; }
-        if (p[skip] == ',' && tf->records > 0) { cloudtasks__taskfile_consume(tf, skip + 1); continue; }
-        n = cloudtasks__record_extent(p + skip, avail - skip, &complete);
+        cloudtasks__taskfile_consume(tf, skip);   /* line numbers now point at what comes next */
+        p += skip;
+        avail -= skip;
+        if (*p == ']' && tf->after != 2) { tf->closed = 1; cloudtasks__taskfile_consume(tf, 1); continue; }
+        if (tf->after == 1) {
+            if (*p == ',') { tf->after = 2; cloudtasks__taskfile_consume(tf, 1); continue; }
+            cloudtasks__buf_printf(why, "task file %s: expected ',' or ']' after record %ld, at line %llu", tf->path,
+                                   tf->records, (unsigned long long)tf->line);
+            return -1;
+        }
+        if (*p == ',' || *p == ']') {
+            cloudtasks__buf_printf(why, "task file %s: expected a task before the '%c' at line %llu", tf->path, *p,
+                                   (unsigned long long)tf->line);
+            return -1;
+        }
+        n = cloudtasks__record_extent(p, avail, &complete);
         if (!complete) {
             if ((r = cloudtasks__taskfile_fill(tf, why)) < 0) return -1;
             if (r > 0) continue;
@@ -2035,7 +2049,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
                                    tf->records + 1, (unsigned long long)tf->line);
             return -1;
         }
-        cloudtasks__taskfile_consume(tf, skip);
+        tf->after = 1;
         rec->text = tf->buf.data + tf->pos;
         rec->len = n;
         rec->number = ++tf->records;
@@ -2074,8 +2088,9 @@ typedef struct cloudtasks__config {
     double num_cpus, num_simultaneous, tasks_to_skip, max_num_tasks, max_tasks_per_process;
     int user_argc;
     char **user_argv;
-    const char *values[40];     /* each option's resolved text, for cloudtasks_worker_setting */
-    int from_cli[40];           /* where each value came from: 1 command line, 2 environment */
+    const char *values[40];     /* each option's resolved text, for cloudtasks_worker_setting (NULL: unset) */
+    int from_cli[40];           /* where each value came from: 0 default, 1 command line, 2 environment */
+    char numbers[40][32];       /* the text of resolved numbers */
 } cloudtasks__config;
 
 #define CLOUDTASKS__UNSET (-1.0)  /* numbers: every option that may be unset is >= 0 when set */
@@ -2162,6 +2177,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__parse_number(const char *text, double *out) 
     n = strlen(s);
     while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n')) n--;
     if (n > 0 && *s == '+') { s++; n--; }
+    while (n > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9') { s++; n--; }   /* "010" is 10, as in Python */
     if (n == 0 || n > 64 || (*s != '-' && (*s < '0' || *s > '9') && *s != '.')) return 0;
     {
         /* JSON's grammar is Python's float() minus a leading '.' or a trailing one ("5." and ".5") */
@@ -2300,7 +2316,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         const cloudtasks__option *o = &cloudtasks__options[i];
         const char *env = o->env ? getenv(o->env) : NULL, *text = NULL;
         char source[96];
-        if (cli[i] && (cli[i][0] || o->kind != CLOUDTASKS__OPT_STRING)) {
+        if (cli[i] && (cli[i][0] || (o->kind != CLOUDTASKS__OPT_STRING && o->kind != CLOUDTASKS__OPT_UPPER))) {
             text = cli[i];
             snprintf(source, sizeof source, "--%s", o->flag);
             c->from_cli[i] = 1;
@@ -2311,7 +2327,6 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         }
         if (!text) continue;
         if (!cloudtasks__set_option(c, o, text, source, why)) return CLOUDTASKS__CONFIG_EXIT_ERROR;
-        c->values[i] = text;
     }
     if (!c->queue_name) c->queue_name = c->job_id;
     if (c->event_log_to_file < 0) c->event_log_to_file = c->task_file != NULL;
@@ -2341,6 +2356,17 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
     if (c->provider && strcmp(c->provider, "AWS") != 0 && strcmp(c->provider, "GCP") != 0 && strcmp(c->provider, "AZURE") != 0) {
         cloudtasks__buf_printf(why, "Unsupported queue provider: %s (expected AWS, GCP or AZURE)", c->provider);
         return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    /* the text of every resolved value, defaults included, for tasks to read */
+    for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++) {
+        const cloudtasks__option *o = &cloudtasks__options[i];
+        const char *field = (const char *)c + o->offset;
+        if (o->kind == CLOUDTASKS__OPT_STRING || o->kind == CLOUDTASKS__OPT_UPPER) c->values[i] = *(const char *const *)(const void *)field;
+        else if (o->kind == CLOUDTASKS__OPT_BOOL) c->values[i] = *(const int *)(const void *)field ? "true" : "false";
+        else if (o->kind == CLOUDTASKS__OPT_REAL || *(const double *)(const void *)field >= 0) {
+            cloudtasks__format_double(c->numbers[i], *(const double *)(const void *)field);
+            c->values[i] = c->numbers[i];
+        }
     }
     return CLOUDTASKS__CONFIG_RUN;
 }
@@ -2478,6 +2504,7 @@ enum {
     CLOUDTASKS__MSG_EXITED,       /* pool -> supervisor: pid, exit status or minus the signal */
     CLOUDTASKS__MSG_TERM,         /* supervisor -> pool: pid to stop (SIGTERM, then SIGKILL after a grace) */
     CLOUDTASKS__MSG_STOP,         /* supervisor -> pool: start no more processes; exit when all are gone */
+    CLOUDTASKS__MSG_READY,        /* task process -> supervisor: process_init is done */
     CLOUDTASKS__MSG_TASK,         /* supervisor -> task process: task_id, data_json, message_id, receive_count */
     CLOUDTASKS__MSG_RESULT        /* task process -> supervisor: outcome, payload */
 };
@@ -2696,7 +2723,6 @@ CLOUDTASKS__DEF const char *cloudtasks_worker_setting(const cloudtasks_worker *w
     if (!w || !name) return NULL;
     for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++)
         if (strcmp(cloudtasks__options[i].flag, name) == 0) {
-            if (strcmp(name, "queue-name") == 0 && !w->config->values[i]) return w->config->queue_name;
             return w->config->values[i];
         }
     return NULL;
@@ -2749,6 +2775,10 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
         cloudtasks__log(CLOUDTASKS__ERROR, "task process #%d: process_init failed; this process exits", w->number);
         fflush(NULL);
         _exit(CLOUDTASKS__INIT_FAILED);
+    }
+    {
+        static const unsigned char ready[5] = {1, 0, 0, 0, CLOUDTASKS__MSG_READY};
+        if (cloudtasks__send_all(fd, (const char *)ready, sizeof ready) < 0) _exit(0);
     }
     for (;;) {
         uint32_t n;
@@ -2843,7 +2873,7 @@ typedef struct cloudtasks__pool {
     cloudtasks__child *children;
     size_t nchildren, cap;
     int next_number, stopping, target;
-    double respawn_at, backoff, stop_deadline;
+    double respawn_at, backoff;
     int sigchld[2];
 } cloudtasks__pool;
 
@@ -2977,7 +3007,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
         for (i = 0; i < pool->nchildren; i++)
             if (pool->children[i].pid == pid) { pool->children[i] = pool->children[--pool->nchildren]; break; }
         if (code == CLOUDTASKS__INIT_FAILED && !pool->stopping) {   /* do not spin on a process_init that always fails */
-            pool->backoff = pool->backoff > 0 ? (pool->backoff * 2 > 10 ? 10 : pool->backoff * 2) : 0.1;
+            pool->backoff = pool->backoff > 0 ? (pool->backoff * 2 > 2 ? 2 : pool->backoff * 2) : 0.1;
             pool->respawn_at = cloudtasks__now() + pool->backoff;
         } else if (code == 0) {
             pool->backoff = 0;
@@ -3012,12 +3042,6 @@ CLOUDTASKS__PRIVATE double cloudtasks__pool_deadlines(cloudtasks__pool *pool) {
         left = c->term_sent + CLOUDTASKS__TERM_GRACE - now;
         if (left <= 0) { kill(c->pid, SIGKILL); c->kill_sent = 1; }
         else if (left < next) next = left;
-    }
-    if (pool->stopping && pool->nchildren) {
-        left = pool->stop_deadline - now;
-        if (left <= 0) {
-            for (i = 0; i < pool->nchildren; i++) if (!pool->children[i].kill_sent) { kill(pool->children[i].pid, SIGKILL); pool->children[i].kill_sent = 1; }
-        } else if (left < next) next = left;
     }
     if (!pool->stopping) {
         while ((int)pool->nchildren < pool->target && now >= pool->respawn_at && !pool->sup.closed)
@@ -3063,10 +3087,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
             cloudtasks__channel_read(&pool->sup);
             while (cloudtasks__channel_next(&pool->sup, &type, &r)) {
                 if (type == CLOUDTASKS__MSG_TERM) cloudtasks__pool_term(pool, (pid_t)cloudtasks__get_u32(&r));
-                else if (type == CLOUDTASKS__MSG_STOP && !pool->stopping) {
-                    pool->stopping = 1;
-                    pool->stop_deadline = cloudtasks__now() + 5 * CLOUDTASKS__TERM_GRACE;
-                }
+                else if (type == CLOUDTASKS__MSG_STOP) pool->stopping = 1;   /* running tasks are the supervisor's to stop */
             }
         }
     }
@@ -3084,6 +3105,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
 typedef struct cloudtasks__worker_proc {
     int pid, number;            /* pid 0: a free entry */
     cloudtasks__channel ch;
+    int ready;                  /* its process_init is done: it may take tasks */
     int busy, retiring;         /* retiring: it exits after its current task */
     int stop_reason;            /* why the supervisor asked to stop it: 0, OUT_TIMED_OUT or OUT_KILLED */
     long tasks;
@@ -3105,8 +3127,10 @@ typedef struct cloudtasks__supervisor {
     double start, termination_at, kill_at, grace_deadline, last_task_at;
     long to_skip, started_tasks;
     int source_done, limit_reached, shutdown, immediate, killed, exit_code;
-    long not_retried, retried, timed_out, exited, memory_exceeded, failed, bad_records;
+    long not_retried, retried, timed_out, exited, memory_exceeded, failed, bad_records, skipped;
     int signal_pipe[2];
+    int intake_over;            /* no task will be started any more; the pool was told */
+    int init_failures;          /* task processes in a row whose process_init failed */
     long total;                 /* records in the task file, for the progress line; -1 when not shown */
     double progress_at;
     struct pollfd *fds;
@@ -3128,7 +3152,7 @@ CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_idle(cloudtasks__su
     size_t i;
     for (i = 0; i < s->nprocs; i++) {
         cloudtasks__worker_proc *p = &s->procs[i];
-        if (p->pid && !p->busy && !p->retiring && !p->ch.closed) return p;
+        if (p->pid && p->ready && !p->busy && !p->retiring && !p->ch.closed) return p;
     }
     return NULL;
 }
@@ -3168,6 +3192,10 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_bad_record(cloudtasks__supervisor *s, c
 /* Takes records from the task file while a task process is free, skipping and limiting as configured. */
 CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
     cloudtasks__worker_proc *p;
+    if (s->cfg->max_num_tasks >= 0 && s->started_tasks >= (long)s->cfg->max_num_tasks && !s->limit_reached) {
+        s->limit_reached = 1;
+        cloudtasks__log(CLOUDTASKS__INFO, "Started the maximum of %ld tasks (--max-num-tasks); taking no more", s->started_tasks);
+    }
     while (!s->source_done && !s->limit_reached && !s->shutdown && !s->shared->termination && s->active < s->capacity &&
            (p = cloudtasks__sup_idle(s)) != NULL) {
         cloudtasks__record rec;
@@ -3198,6 +3226,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
             cloudtasks__sup_bad_record(s, &rec, "its \"task_id\" must be a string or a number");
         else if (s->to_skip > 0) {
             s->to_skip--;
+            s->skipped++;
             cloudtasks__log(CLOUDTASKS__DEBUG, "Skipping task (%ld more to skip)", s->to_skip);
         } else {
             char number[32];
@@ -3305,6 +3334,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, clou
         int outcome;
         size_t len;
         const char *payload;
+        if (type == CLOUDTASKS__MSG_READY) { p->ready = 1; s->init_failures = 0; continue; }
         if (type != CLOUDTASKS__MSG_RESULT || r.end - r.p < 1 || !p->busy || p->stop_reason) continue;
         outcome = *r.p++;
         payload = cloudtasks__get_str(&r, &len);
@@ -3314,6 +3344,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, clou
             (s->cfg->max_tasks_per_process > 0 && p->tasks >= (long)s->cfg->max_tasks_per_process))
             p->retiring = 1;
         cloudtasks__sup_finished(s, p, outcome, 0, payload, len);
+        if (s->intake_over && p->ch.fd >= 0) { close(p->ch.fd); p->ch.fd = -1; p->ch.closed = 1; }   /* it may go */
     }
 }
 
@@ -3335,6 +3366,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
             size_t i;
             int fd = next_fd < nfd ? fds[next_fd++] : -1;
             if (fd < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "a task process arrived without its socket"); continue; }
+            if (s->intake_over) { close(fd); continue; }   /* not needed: closing its socket lets it exit */
             for (i = 0; i < s->nprocs && s->procs[i].pid; i++) {}
             if (i == s->nprocs) {
                 cloudtasks__worker_proc *grown = (cloudtasks__worker_proc *)CLOUDTASKS_REALLOC(s->procs, (s->nprocs * 2 + 4) * sizeof *grown);
@@ -3354,10 +3386,11 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
             cloudtasks__sup_results(s, p);   /* a result written just before the exit */
             if (p->busy)
                 cloudtasks__sup_finished(s, p, p->stop_reason ? p->stop_reason : CLOUDTASKS__OUT_EXITED, value, "", 0);
-            else if (!p->retiring && !s->shutdown)
+            else if (!p->retiring && !s->intake_over)
                 cloudtasks__log(value == CLOUDTASKS__INIT_FAILED ? CLOUDTASKS__ERROR : CLOUDTASKS__WARNING,
                                 "Task process #%d (PID %d) exited with status %d while idle%s; it is replaced", p->number, pid, value,
                                 value == CLOUDTASKS__INIT_FAILED ? " (process_init failed)" : "");
+            if (!p->ready && value == CLOUDTASKS__INIT_FAILED) s->init_failures++;
             cloudtasks__channel_free(&p->ch);
             CLOUDTASKS_FREE(p->task_id);
             memset(p, 0, sizeof *p);
@@ -3477,6 +3510,19 @@ CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
     return next;
 }
 
+/* Once no task will start any more, the pool forks no replacements and idle processes may exit. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_check_intake(cloudtasks__supervisor *s) {
+    size_t i;
+    if (s->intake_over || !(s->source_done || s->limit_reached || s->shutdown || s->shared->termination)) return;
+    s->intake_over = 1;
+    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
+    cloudtasks__frame_end(&s->pool);
+    for (i = 0; i < s->nprocs; i++) {
+        cloudtasks__worker_proc *p = &s->procs[i];
+        if (p->pid && !p->busy && p->ch.fd >= 0) { close(p->ch.fd); p->ch.fd = -1; p->ch.closed = 1; }
+    }
+}
+
 CLOUDTASKS__PRIVATE int cloudtasks__sup_done(cloudtasks__supervisor *s) {
     if (s->active) return 0;
     if (s->source_done) { cloudtasks__log(CLOUDTASKS__INFO, "Local task source is empty and all processes complete; exiting"); return 1; }
@@ -3494,8 +3540,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_log_config(const cloudtasks__config *c)
     size_t i;
     cloudtasks__log(CLOUDTASKS__INFO, "Configuration:");
     for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++)
-        if (c->values[i])
-            cloudtasks__log(CLOUDTASKS__INFO, "  %s: %s (%s)", cloudtasks__options[i].flag, c->values[i],
+        if (c->from_cli[i])
+            cloudtasks__log(CLOUDTASKS__INFO, "  %s: %s (%s)", cloudtasks__options[i].flag, c->values[i] ? c->values[i] : "unset",
                             c->from_cli[i] == 1 ? "command line" : "environment");
     cloudtasks__log(CLOUDTASKS__INFO, "  num-simultaneous-tasks: %g, max-runtime: %g s, %s", c->num_simultaneous, c->max_runtime,
                     c->use_new_process ? "a new process per task" : "reusable task processes");
@@ -3504,7 +3550,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_log_config(const cloudtasks__config *c)
 /* "  612/1000 tasks  2 running  0 failed  815.3 tasks/s  ETA 0:00:01", redrawn in place on a terminal. */
 CLOUDTASKS__PRIVATE void cloudtasks__sup_progress(cloudtasks__supervisor *s, int final) {
     char line[160], eta[32] = "";
-    long done = s->not_retried + s->retried + s->timed_out + s->exited;
+    long done = s->not_retried + s->retried + s->timed_out + s->exited + s->bad_records + s->skipped;
     double now = cloudtasks__now(), rate;
     if (s->total < 0 || (!final && now - s->progress_at < 0.25)) return;
     s->progress_at = now;
@@ -3525,8 +3571,16 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         double wait;
         size_t n = 0, i;
         cloudtasks__sup_feed(s);
+        cloudtasks__sup_check_intake(s);
         cloudtasks__sup_progress(s, 0);
         if (cloudtasks__sup_done(s)) break;
+        if (s->init_failures >= 10) {
+            const char *why = "process_init failed in 10 task processes in a row; no task can run";
+            cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
+            cloudtasks__event_message(&s->events, "fatal_exception", why);
+            cloudtasks__events_flush(&s->events);
+            return 1;
+        }
         wait = cloudtasks__sup_timers(s);
         if (s->total >= 0 && wait > 0.25) wait = 0.25;
         if (s->cfg->exit_when_idle >= 0 && !s->active) {
@@ -3540,7 +3594,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
             s->fds = f;
             s->fds_cap = s->nprocs + 2;
         }
-        s->fds[n].fd = s->pool.fd;
+        s->fds[n].fd = s->pool.closed ? -1 : s->pool.fd;
         s->fds[n++].events = (short)(POLLIN | (s->pool.out.len > s->pool.out_pos ? POLLOUT : 0));
         s->fds[n].fd = s->signal_pipe[0];
         s->fds[n++].events = POLLIN;
@@ -3565,7 +3619,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         }
         if (s->fds[0].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_read_pool(s);
         if (s->fds[0].revents & POLLOUT) cloudtasks__channel_flush(&s->pool);
-        if (s->pool.closed) {
+        if (s->pool.closed && (!s->intake_over || s->active > 0)) {
+            /* after STOP the pool exits once its children are gone; before that, or with a task
+               still running, its end is a death */
             const char *why = "the process pool died; every running task is lost to this worker and released";
             cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
             cloudtasks__event_message(&s->events, "fatal_exception", why);
@@ -3590,8 +3646,11 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
         CLOUDTASKS_FREE(p->task_id);
         p->task_id = NULL;
     }
-    cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
-    cloudtasks__frame_end(&s->pool);
+    if (!s->intake_over) {
+        cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
+        cloudtasks__frame_end(&s->pool);
+        s->intake_over = 1;
+    }
     cloudtasks__channel_flush(&s->pool);
     while (waitpid(s->pool_pid, &status, WNOHANG) == 0) {
         if (cloudtasks__now() > deadline) { kill(s->pool_pid, SIGKILL); waitpid(s->pool_pid, &status, 0); break; }

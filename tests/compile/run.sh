@@ -502,7 +502,7 @@ check_j() {
     local name="j: the example at $where compiles ($lab)"
     if [ -z "$cc" ]; then skip "$name" "$(absent "$CLANG")"; return; fi
     d=$(newdir); cp "$file" "$d/example.c"
-    if grep -q 'cloudtasks_worker_main' "$d/example.c"; then
+    if grep -Eq 'cloudtasks_worker_(main|run)' "$d/example.c"; then
         name="j: the worker example at $where compiles and links ($lab)"
         if [ "$WORKER_DEFINED" -ne 1 ]; then skip "$name" "worker not implemented yet"; return; fi
         check "$name" "$d/log" $cc -std=c11 $CWARN -I"$ROOT" "$d/example.c" -o "$d/example" "${LIBV[@]}"
