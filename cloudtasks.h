@@ -1940,9 +1940,11 @@ CLOUDTASKS__PRIVATE void cloudtasks__taskfile_consume(cloudtasks__taskfile *tf, 
     tf->offset += n;
 }
 
-/* Length of the JSON value at s (of n bytes) up to the ',' or ']' that ends it at the top level,
-   or 0 if the buffer ends first. Strings are skipped whole, so brackets inside them do not count. */
-CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, int *complete) {
+/* Length of the JSON value at s (of n bytes) up to the ',' or ']' that ends it at the top level.
+   If the buffer ends first, *complete is 0 and *balanced says whether all brackets and strings
+   were closed (a record the end of the file may end). Strings are skipped whole, so brackets
+   inside them do not count. */
+CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, int *complete, int *balanced) {
     size_t i, depth = 0;
     int in_string = 0;
     for (i = 0; i < n; i++) {
@@ -1956,6 +1958,7 @@ CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, in
         else if (depth == 0 && (c == ',' || c == ']')) { *complete = 1; return i; }
     }
     *complete = 0;
+    *balanced = depth == 0 && !in_string;
     return n;
 }
 
@@ -1980,7 +1983,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
     for (;;) {
         char *p = tf->buf.data ? tf->buf.data + tf->pos : NULL;
         size_t avail = tf->buf.len - tf->pos, skip = 0, n;
-        int complete = 0, r;
+        int complete = 0, balanced = 0, r;
         while (skip < avail && (p[skip] == ' ' || p[skip] == '\t' || p[skip] == '\r' || p[skip] == '\n')) skip++;
         if (skip == avail) {            /* nothing but space buffered */
             cloudtasks__taskfile_consume(tf, skip);
@@ -2041,10 +2044,12 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
                                    (unsigned long long)tf->line);
             return -1;
         }
-        n = cloudtasks__record_extent(p, avail, &complete);
+        n = cloudtasks__record_extent(p, avail, &complete, &balanced);
         if (!complete) {
             if ((r = cloudtasks__taskfile_fill(tf, why)) < 0) return -1;
             if (r > 0) continue;
+        }
+        if (!complete && !balanced) {
             cloudtasks__buf_printf(why, "task file %s ends inside record %ld (line %llu); expected ',' or ']'", tf->path,
                                    tf->records + 1, (unsigned long long)tf->line);
             return -1;
@@ -2269,7 +2274,7 @@ enum { CLOUDTASKS__CONFIG_RUN = 0, CLOUDTASKS__CONFIG_EXIT_OK = 1, CLOUDTASKS__C
 /* argv and the environment into *c. Returns RUN, or EXIT_OK after --help/--version, or
    EXIT_ERROR with the message in why. */
 CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc, char **argv, cloudtasks__buf *why) {
-    const char *cli[CLOUDTASKS__OPTION_COUNT] = {0};
+    const char *cli[CLOUDTASKS__OPTION_COUNT] = {0}, *given[CLOUDTASKS__OPTION_COUNT] = {0};
     size_t i;
     int a, event_queue_on_cli = 0;
     memset(c, 0, sizeof *c);
@@ -2327,6 +2332,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         }
         if (!text) continue;
         if (!cloudtasks__set_option(c, o, text, source, why)) return CLOUDTASKS__CONFIG_EXIT_ERROR;
+        given[i] = text;
     }
     if (!c->queue_name) c->queue_name = c->job_id;
     if (c->event_log_to_file < 0) c->event_log_to_file = c->task_file != NULL;
@@ -2363,6 +2369,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         const char *field = (const char *)c + o->offset;
         if (o->kind == CLOUDTASKS__OPT_STRING || o->kind == CLOUDTASKS__OPT_UPPER) c->values[i] = *(const char *const *)(const void *)field;
         else if (o->kind == CLOUDTASKS__OPT_BOOL) c->values[i] = *(const int *)(const void *)field ? "true" : "false";
+        else if (given[i]) c->values[i] = given[i];   /* a number reads as it was written ("8.0") */
         else if (o->kind == CLOUDTASKS__OPT_REAL || *(const double *)(const void *)field >= 0) {
             cloudtasks__format_double(c->numbers[i], *(const double *)(const void *)field);
             c->values[i] = c->numbers[i];
