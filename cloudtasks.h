@@ -2783,7 +2783,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
         fflush(NULL);
         _exit(CLOUDTASKS__INIT_FAILED);
     }
-    {
+    if (desc->process_init) {   /* without a hook there is nothing to wait for */
         static const unsigned char ready[5] = {1, 0, 0, 0, CLOUDTASKS__MSG_READY};
         if (cloudtasks__send_all(fd, (const char *)ready, sizeof ready) < 0) _exit(0);
     }
@@ -3122,6 +3122,7 @@ typedef struct cloudtasks__worker_proc {
 
 typedef struct cloudtasks__supervisor {
     const cloudtasks__config *cfg;
+    const cloudtasks_worker_desc *desc;
     cloudtasks__shared *shared;
     cloudtasks__channel pool;
     pid_t pool_pid;
@@ -3353,6 +3354,11 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, clou
         cloudtasks__sup_finished(s, p, outcome, 0, payload, len);
         if (s->intake_over && p->ch.fd >= 0) { close(p->ch.fd); p->ch.fd = -1; p->ch.closed = 1; }   /* it may go */
     }
+    if (p->ch.closed && !p->busy && (p->retiring || s->intake_over)) {
+        /* it exited as expected: its entry is free now; the pool's EXITED for it is ignored */
+        cloudtasks__channel_free(&p->ch);
+        memset(p, 0, sizeof *p);
+    }
 }
 
 CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_proc(cloudtasks__supervisor *s, int pid) {
@@ -3386,6 +3392,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
             memset(p, 0, sizeof *p);
             p->pid = pid;
             p->number = value;
+            p->ready = !s->desc->process_init;
             cloudtasks__channel_init(&p->ch, fd);
             cloudtasks__set_nonblocking(fd);
             fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -3698,6 +3705,7 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
 
     memset(&s, 0, sizeof s);
     s.cfg = &cfg;
+    s.desc = desc;
     s.shared = (cloudtasks__shared *)mmap(NULL, sizeof *s.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (s.shared == MAP_FAILED) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot map the shared flags page"); return 1; }
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the pool socket"); return 1; }
