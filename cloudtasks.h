@@ -419,6 +419,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__buf_reserve(cloudtasks__buf *b, size_t extra
     if (!p) { b->oom = 1; return 0; }
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = '\0';
     return 1;
 }
 
@@ -601,6 +602,12 @@ CLOUDTASKS__PRIVATE void cloudtasks__format_rfc1123(char out[30], int64_t second
     memcpy(p, " GMT", 5);
 }
 
+CLOUDTASKS__PRIVATE int cloudtasks__days_in_month(int y, int m) {
+    static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return days[m - 1] + (m == 2 && leap);
+}
+
 CLOUDTASKS__PRIVATE int cloudtasks__digits(const char *s, int n, int *out) {
     int v = 0, i;
     for (i = 0; i < n; i++) {
@@ -622,8 +629,12 @@ CLOUDTASKS__PRIVATE int cloudtasks__parse_iso8601(const char *s, int64_t *out) {
     if (!cloudtasks__digits(s, 4, &y) || !cloudtasks__digits(s + 5, 2, &mo) || !cloudtasks__digits(s + 8, 2, &d) ||
         !cloudtasks__digits(s + 11, 2, &h) || !cloudtasks__digits(s + 14, 2, &mi) || !cloudtasks__digits(s + 17, 2, &se))
         return 0;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return 0;
-    if (s[i] == '.') { i++; while (s[i] >= '0' && s[i] <= '9') i++; }
+    if (mo < 1 || mo > 12 || d < 1 || d > cloudtasks__days_in_month(y, mo) || h > 23 || mi > 59 || se > 60) return 0;
+    if (s[i] == '.') {
+        i++;
+        if (s[i] < '0' || s[i] > '9') return 0;
+        while (s[i] >= '0' && s[i] <= '9') i++;
+    }
     if (s[i] == 'Z' || s[i] == 'z') { i++; }
     else if (s[i] == '+' || s[i] == '-') {
         sign = s[i] == '+' ? 1 : -1;
@@ -649,7 +660,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__parse_rfc1123(const char *s, int64_t *out) {
     if (mo == 12 || !cloudtasks__digits(s + 5, 2, &d) || !cloudtasks__digits(s + 12, 4, &y) ||
         !cloudtasks__digits(s + 17, 2, &h) || !cloudtasks__digits(s + 20, 2, &mi) || !cloudtasks__digits(s + 23, 2, &se))
         return 0;
-    if (d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return 0;
+    if (d < 1 || d > cloudtasks__days_in_month(y, mo + 1) || h > 23 || mi > 59 || se > 60) return 0;
     *out = cloudtasks__unix_from_civil(y, mo + 1, d, h, mi, se);
     return 1;
 }
@@ -1721,7 +1732,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__sigv4_headers(const cloudtasks_sigv4_request
         if (strcmp(h[i].name, "x-amz-content-sha256") == 0) *payload_hash = value;
         if (strcmp(h[i].name, "x-amz-security-token") == 0) have_token = 1;
     }
-    if (req->session_token && !have_token) {   /* signed as if sent: the caller sends it too */
+    if (req->session_token && req->session_token[0] && !have_token) {   /* signed as if sent: the caller sends it too */
         h[n].name = cloudtasks__strdup("x-amz-security-token");
         if (!h[n].name) { for (i = 0; i < n; i++) CLOUDTASKS_FREE(h[i].name); CLOUDTASKS_FREE(h); return CLOUDTASKS_ENOMEM; }
         h[n].value = req->session_token;
@@ -1905,6 +1916,12 @@ CLOUDTASKS__PRIVATE void cloudtasks__taskfile_close(cloudtasks__taskfile *tf) {
     cloudtasks__buf_free(&tf->buf);
 }
 
+CLOUDTASKS__PRIVATE int cloudtasks__taskfile_too_big(const cloudtasks__taskfile *tf, cloudtasks__buf *why) {
+    cloudtasks__buf_printf(why, "task file %s: record %ld (line %llu) is larger than %u bytes (CLOUDTASKS_MAX_RECORD_BYTES)",
+                           tf->path, tf->records + 1, (unsigned long long)tf->line, (unsigned)CLOUDTASKS_MAX_RECORD_BYTES);
+    return -1;
+}
+
 /* Reads more of the file into the buffer, first dropping what was consumed. 1 read, 0 at end of file, -1 error. */
 CLOUDTASKS__PRIVATE int cloudtasks__taskfile_fill(cloudtasks__taskfile *tf, cloudtasks__buf *why) {
     ssize_t n;
@@ -1914,13 +1931,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_fill(cloudtasks__taskfile *tf, clou
         tf->buf.len -= tf->pos;
         tf->pos = 0;
     }
-    if (tf->buf.len >= CLOUDTASKS_MAX_RECORD_BYTES) {
-        cloudtasks__buf_printf(why, "task file %s: record %ld (line %llu) is larger than %u bytes", tf->path,
-                               tf->records + 1, (unsigned long long)tf->line, (unsigned)CLOUDTASKS_MAX_RECORD_BYTES);
-        return -1;
-    }
+    if (tf->buf.len > CLOUDTASKS_MAX_RECORD_BYTES) return cloudtasks__taskfile_too_big(tf, why);
     if (!cloudtasks__buf_reserve(&tf->buf, 65536)) { cloudtasks__buf_puts(why, "out of memory reading the task file"); return -1; }
-    do n = read(tf->fd, tf->buf.data + tf->buf.len, tf->buf.cap - tf->buf.len - 1);
+    do n = read(tf->fd, tf->buf.data + tf->buf.len, tf->buf.cap - tf->buf.len - 1 < 65536 ? tf->buf.cap - tf->buf.len - 1 : 65536);
     while (n < 0 && errno == EINTR);
     if (n < 0) {
         char e[128];
@@ -1934,7 +1947,10 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_fill(cloudtasks__taskfile *tf, clou
 }
 
 CLOUDTASKS__PRIVATE void cloudtasks__taskfile_consume(cloudtasks__taskfile *tf, size_t n) {
-    const char *p = tf->buf.data + tf->pos, *end = p + n;
+    const char *p, *end;
+    if (n == 0) return;
+    p = tf->buf.data + tf->pos;
+    end = p + n;
     while ((p = (const char *)memchr(p, '\n', (size_t)(end - p))) != NULL) { tf->line++; p++; }
     tf->pos += n;
     tf->offset += n;
@@ -1971,8 +1987,8 @@ CLOUDTASKS__PRIVATE long cloudtasks__taskfile_count(const char *path) {
     cloudtasks__buf why = {0};
     long n = 0;
     int r = 0;
-    if (cloudtasks__taskfile_open(&tf, path, &why))
-        while ((r = cloudtasks__taskfile_next(&tf, &rec, &why)) > 0) n++;
+    if (!cloudtasks__taskfile_open(&tf, path, &why)) r = -1;
+    else while ((r = cloudtasks__taskfile_next(&tf, &rec, &why)) > 0) n++;
     cloudtasks__taskfile_close(&tf);
     cloudtasks__buf_free(&why);
     return r < 0 ? -1 : n;
@@ -1998,18 +2014,24 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
             return 0;
         }
         if (tf->closed) {
+            cloudtasks__taskfile_consume(tf, skip);
             cloudtasks__buf_printf(why, "task file %s: unexpected text after the closing ']' at line %llu", tf->path,
                                    (unsigned long long)tf->line);
             return -1;
         }
         if (tf->jsonl) {
-            char *nl = (char *)memchr(p + skip, '\n', avail - skip);
+            char *nl;
+            cloudtasks__taskfile_consume(tf, skip);   /* blank lines count before a refill */
+            p += skip;
+            avail -= skip;
+            skip = 0;
+            nl = (char *)memchr(p, '\n', avail);
             if (!nl && !tf->eof) {
                 if (cloudtasks__taskfile_fill(tf, why) < 0) return -1;
                 continue;
             }
-            n = nl ? (size_t)(nl - (p + skip)) : avail - skip;
-            cloudtasks__taskfile_consume(tf, skip);
+            n = nl ? (size_t)(nl - p) : avail;
+            if (n > CLOUDTASKS_MAX_RECORD_BYTES) return cloudtasks__taskfile_too_big(tf, why);
             rec->text = tf->buf.data + tf->pos;
             rec->len = n;
             rec->number = ++tf->records;
@@ -2054,6 +2076,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
                                    tf->records + 1, (unsigned long long)tf->line);
             return -1;
         }
+        if (n > CLOUDTASKS_MAX_RECORD_BYTES) return cloudtasks__taskfile_too_big(tf, why);
         tf->after = 1;
         rec->text = tf->buf.data + tf->pos;
         rec->len = n;
@@ -2173,32 +2196,39 @@ typedef char cloudtasks__options_fit[CLOUDTASKS__OPTION_COUNT <= sizeof ((cloudt
                                      sizeof ((cloudtasks__config *)0)->values[0] ? 1 : -1];
 
 /* Reads a number the way Python's float() does for the values the manager exports ("8.0",
-   "1e-05", "10"), in any locale. Returns 0 if the whole text is not one finite number. */
+   "1e-05", "10", "-.5", "010"), in any locale: it is rewritten in JSON's grammar and read by the
+   exact JSON number reader. Returns 0 if the whole text is not one finite number. */
 CLOUDTASKS__PRIVATE int cloudtasks__parse_number(const char *text, double *out) {
-    cloudtasks_json_doc *doc;
+    char t[80];
+    size_t k = 0, digits = 0;
     const char *s = text;
-    size_t n;
-    while (*s == ' ' || *s == '\t') s++;
-    n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n')) n--;
-    if (n > 0 && *s == '+') { s++; n--; }
-    while (n > 1 && s[0] == '0' && s[1] >= '0' && s[1] <= '9') { s++; n--; }   /* "010" is 10, as in Python */
-    if (n == 0 || n > 64 || (*s != '-' && (*s < '0' || *s > '9') && *s != '.')) return 0;
-    {
-        /* JSON's grammar is Python's float() minus a leading '.' or a trailing one ("5." and ".5") */
-        char t[72];
-        size_t k = 0, i;
-        if (*s == '.' || (*s == '-' && s[1] == '.')) { if (*s == '-') t[k++] = '-'; t[k++] = '0'; }
-        for (i = 0; i < n; i++) {
-            t[k++] = s[i];
-            if (s[i] == '.' && (i + 1 == n || s[i + 1] < '0' || s[i + 1] > '9')) t[k++] = '0';
-        }
-        if (!(doc = cloudtasks_json_parse(t, k, NULL))) return 0;
+    cloudtasks_json_doc *doc;
+    int ok;
+    while (*s == ' ' || *s == '\t' || *s == '\n') s++;
+    if (*s == '+' || *s == '-') { if (*s == '-') t[k++] = '-'; s++; }
+    while (*s == '0' && s[1] >= '0' && s[1] <= '9') s++;          /* "010" is 10 */
+    if (*s == '.') t[k++] = '0';                                   /* ".5" is 0.5 */
+    for (; *s >= '0' && *s <= '9' && k < 60; s++, digits++) t[k++] = *s;
+    if (*s == '.') {
+        s++;
+        if (*s >= '0' && *s <= '9') t[k++] = '.';                  /* "5." is 5 */
+        for (; *s >= '0' && *s <= '9' && k < 60; s++, digits++) t[k++] = *s;
     }
-    *out = cloudtasks_json_number(cloudtasks_json_root(doc), -1.0);
-    n = cloudtasks_json_typeof(cloudtasks_json_root(doc)) == CLOUDTASKS_JSON_NUMBER;
+    if (digits == 0) return 0;
+    if (*s == 'e' || *s == 'E') {
+        t[k++] = 'e';
+        s++;
+        if (*s == '+' || *s == '-') t[k++] = *s++;
+        if (*s < '0' || *s > '9') return 0;
+        for (; *s >= '0' && *s <= '9' && k < 78; s++) t[k++] = *s;
+    }
+    while (*s == ' ' || *s == '\t' || *s == '\n') s++;
+    if (*s != '\0' || k >= 78) return 0;
+    if (!(doc = cloudtasks_json_parse(t, k, NULL))) return 0;
+    *out = cloudtasks_json_number(cloudtasks_json_root(doc), 0.0);
     cloudtasks_json_free(doc);
-    return n && *out - *out == 0;   /* finite */
+    ok = *out - *out == 0;   /* finite */
+    return ok;
 }
 
 /* Stores one option's text; fills why and returns 0 if it is not a valid value. */
@@ -2315,7 +2345,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         else if (a + 1 < argc) value = argv[++a];
         else { cloudtasks__buf_printf(why, "option --%s needs a value", o->flag); return CLOUDTASKS__CONFIG_EXIT_ERROR; }
         cli[o - cloudtasks__options] = value;
-        if (strcmp(o->flag, "event-log-to-queue") == 0 && !negated) event_queue_on_cli = 1;
+        if (strcmp(o->flag, "event-log-to-queue") == 0) event_queue_on_cli = !negated;   /* the last one wins */
     }
     for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++) {
         const cloudtasks__option *o = &cloudtasks__options[i];
