@@ -49,6 +49,10 @@
                                    (default: assert from <assert.h>).
        CLOUDTASKS_JSON_MAX_DEPTH   implementation file: deepest nesting the JSON parser accepts
                                    (default 512); deeper input is an error, never a stack overflow.
+       CLOUDTASKS_MAX_RECORD_BYTES implementation file: the largest task-file record (default 64 MiB);
+                                   a larger one is reported and ends the reading of that file.
+       CLOUDTASKS_MAX_RESULT_BYTES implementation file: the largest task result (default 1 MiB); a
+                                   larger one is cut and sent as a JSON string saying so.
 
    MEMORY
        Every call that allocates names its release call (cloudtasks_json_parse -> cloudtasks_json_free,
@@ -67,11 +71,25 @@
        A strict RFC 8259 parser (UTF-8 validated, surrogate pairs, depth limit, linear time) into a
        read-only DOM, and a writer that always produces valid UTF-8 JSON. See docs/json.md.
 
+   WORKER
+       cloudtasks_worker_main() (or cloudtasks_worker_run() with hooks) is the whole program: it
+       reads the configuration (docs/configuration.md), runs each task in a task process and
+       writes an event per outcome. A task returns CLOUDTASKS_DONE, CLOUDTASKS_RETRY,
+       CLOUDTASKS_FAILED or CLOUDTASKS_NO_MEMORY; see docs/worker.md for the outcome -> event ->
+       queue action table. It installs handlers for SIGINT and SIGTERM (first: graceful stop;
+       second: immediate) and ignores SIGPIPE, for as long as it runs.
+
    THREADING AND FORK
-       The JSON functions and the writer are reentrant: separate documents and writers may be used
-       from separate threads at once. cloudtasks_worker_main() forks its process pool before it
-       starts any thread or initialises libcurl, so the program must not start threads or
-       initialise libcurl before calling it. See docs/worker.md.
+       The JSON functions, the writer and cloudtasks_sigv4_authorization are reentrant: separate
+       documents and writers may be used from separate threads at once.
+       The worker is three kinds of process. The supervisor (the calling process) reads tasks,
+       talks to task processes and writes events. The pool, forked first, before anything else
+       happens, is single-threaded and only forks, kills and reaps task processes; it hands each
+       task process's socket to the supervisor, so tasks and results never pass through it. Task
+       processes run the task function, one task at a time. Nothing is ever forked from a process
+       that has started a thread or initialised libcurl, so the one rule for the program is: start
+       no thread and do not initialise libcurl before calling cloudtasks_worker_main(); per-process
+       set-up belongs in the process_init hook, which runs inside each task process.
 */
 
 /* The implementation needs POSIX.1-2008 and a few common extensions. glibc fixes its feature set
