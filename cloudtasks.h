@@ -2310,7 +2310,9 @@ CLOUDTASKS__PRIVATE void cloudtasks__print_help(const char *program) {
     for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++) {
         const cloudtasks__option *o = &cloudtasks__options[i];
         char flag[64];
-        snprintf(flag, sizeof flag, o->kind == CLOUDTASKS__OPT_BOOL ? "--[no-]%s" : "--%s VALUE", o->flag);
+        static const char *const metavar[] = {"TEXT", "NAME", "", "N", "N", "SECONDS", "NUMBER", "NUMBER", "GB"};
+        if (o->kind == CLOUDTASKS__OPT_BOOL) snprintf(flag, sizeof flag, "--[no-]%s", o->flag);
+        else snprintf(flag, sizeof flag, "--%s %s", o->flag, metavar[o->kind]);
         fprintf(stdout, "  %-44s %s\n  %-44s default: %s%s%s\n", flag, o->help, "", o->default_text,
                 o->env ? "; env " : "", o->env ? o->env : "");
     }
