@@ -3206,6 +3206,14 @@ CLOUDTASKS__PRIVATE void cloudtasks__on_signal(int sig) {
     errno = saved;
 }
 
+/* Releases a task process's entry; a free entry has pid 0 and no descriptor (fd -1, never 0). */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_release(cloudtasks__worker_proc *p) {
+    cloudtasks__channel_free(&p->ch);
+    CLOUDTASKS_FREE(p->task_id);
+    memset(p, 0, sizeof *p);
+    p->ch.fd = -1;
+}
+
 CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_idle(cloudtasks__supervisor *s) {
     size_t i;
     for (i = 0; i < s->nprocs; i++) {
@@ -3404,11 +3412,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, clou
         cloudtasks__sup_finished(s, p, outcome, 0, payload, len);
         if (s->intake_over && p->ch.fd >= 0) { close(p->ch.fd); p->ch.fd = -1; p->ch.closed = 1; }   /* it may go */
     }
-    if (p->ch.closed && !p->busy && (p->retiring || s->intake_over)) {
-        /* it exited as expected: its entry is free now; the pool's EXITED for it is ignored */
-        cloudtasks__channel_free(&p->ch);
-        memset(p, 0, sizeof *p);
-    }
+    if (p->ch.closed && !p->busy && (p->retiring || s->intake_over))
+        cloudtasks__sup_release(p);   /* it exited as expected; the pool's EXITED for it finds no entry */
 }
 
 CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_proc(cloudtasks__supervisor *s, int pid) {
@@ -3433,9 +3438,10 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
             for (i = 0; i < s->nprocs && s->procs[i].pid; i++) {}
             if (i == s->nprocs) {
                 cloudtasks__worker_proc *grown = (cloudtasks__worker_proc *)CLOUDTASKS_REALLOC(s->procs, (s->nprocs * 2 + 4) * sizeof *grown);
+                size_t k;
                 if (!grown) { close(fd); continue; }
-                memset(grown + s->nprocs, 0, (s->nprocs + 4) * sizeof *grown);
                 s->procs = grown;
+                for (k = s->nprocs; k < s->nprocs * 2 + 4; k++) { memset(&grown[k], 0, sizeof grown[k]); grown[k].ch.fd = -1; }
                 s->nprocs = s->nprocs * 2 + 4;
             }
             p = &s->procs[i];
@@ -3448,6 +3454,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
             fcntl(fd, F_SETFD, FD_CLOEXEC);
         } else if (type == CLOUDTASKS__MSG_EXITED && (p = cloudtasks__sup_proc(s, pid)) != NULL) {
             cloudtasks__sup_results(s, p);   /* a result written just before the exit */
+            if (!p->pid) continue;           /* that result was its last: the entry is already released */
             if (p->busy)
                 cloudtasks__sup_finished(s, p, p->stop_reason ? p->stop_reason : CLOUDTASKS__OUT_EXITED, value, "", 0);
             else if (!p->retiring && !s->intake_over)
@@ -3455,9 +3462,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
                                 "Task process #%d (PID %d) exited with status %d while idle%s; it is replaced", p->number, pid, value,
                                 value == CLOUDTASKS__INIT_FAILED ? " (process_init failed)" : "");
             if (!p->ready && value == CLOUDTASKS__INIT_FAILED) s->init_failures++;
-            cloudtasks__channel_free(&p->ch);
-            CLOUDTASKS_FREE(p->task_id);
-            memset(p, 0, sizeof *p);
+            cloudtasks__sup_release(p);
         }
     }
     while (next_fd < nfd) close(fds[next_fd++]);
@@ -3705,10 +3710,9 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
     s->shutdown = 1;   /* processes exiting from here on are expected to */
     for (i = 0; i < s->nprocs; i++) {
         cloudtasks__worker_proc *p = &s->procs[i];
-        if (p->pid && p->busy) cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_KILLED);
-        cloudtasks__channel_free(&p->ch);
-        CLOUDTASKS_FREE(p->task_id);
-        p->task_id = NULL;
+        if (!p->pid) continue;
+        if (p->busy) cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_KILLED);
+        cloudtasks__sup_release(p);
     }
     if (!s->intake_over) {
         cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);

@@ -21,6 +21,8 @@ need python3              command -v python3
 need jq                   command -v jq
 need curl                 command -v curl
 need procps               command -v pgrep
+need time                 test -x /usr/bin/time
+need bc                   command -v bc
 
 [ -z "$missing" ] && exit 0
 
