@@ -1979,16 +1979,19 @@ CLOUDTASKS__PRIVATE void cloudtasks__taskfile_consume(cloudtasks__taskfile *tf, 
    were closed (a record the end of the file may end). Strings are skipped whole, so brackets
    inside them do not count. */
 CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, int *complete, int *balanced) {
-    size_t i, depth = 0;
+    size_t i, depth = 0, closed_at = 0;
     int in_string = 0;
     for (i = 0; i < n; i++) {
         char c = s[i];
         if (in_string) {
             if (c == '\\') i++;
             else if (c == '"') in_string = 0;
+        } else if (depth == 0 && closed_at && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ']') {
+            *complete = 1;           /* a second value with no ',' before it: the record is the first */
+            return closed_at;
         } else if (c == '"') in_string = 1;
         else if (c == '[' || c == '{') depth++;
-        else if ((c == ']' || c == '}') && depth > 0) depth--;
+        else if ((c == ']' || c == '}') && depth > 0) { if (--depth == 0) closed_at = i + 1; }
         else if (depth == 0 && (c == ',' || c == ']')) { *complete = 1; return i; }
     }
     *complete = 0;
@@ -2217,7 +2220,7 @@ typedef char cloudtasks__options_fit[CLOUDTASKS__OPTION_COUNT <= sizeof ((cloudt
    "1e-05", "10", "-.5", "010"), in any locale: it is rewritten in JSON's grammar and read by the
    exact JSON number reader. Returns 0 if the whole text is not one finite number. */
 CLOUDTASKS__PRIVATE int cloudtasks__parse_number(const char *text, double *out) {
-    char t[80];
+    char t[408];
     size_t k = 0, digits = 0;
     const char *s = text;
     cloudtasks_json_doc *doc;
@@ -2226,11 +2229,11 @@ CLOUDTASKS__PRIVATE int cloudtasks__parse_number(const char *text, double *out) 
     if (*s == '+' || *s == '-') { if (*s == '-') t[k++] = '-'; s++; }
     while (*s == '0' && s[1] >= '0' && s[1] <= '9') s++;          /* "010" is 10 */
     if (*s == '.') t[k++] = '0';                                   /* ".5" is 0.5 */
-    for (; *s >= '0' && *s <= '9' && k < 60; s++, digits++) t[k++] = *s;
+    for (; *s >= '0' && *s <= '9' && k < 380; s++, digits++) t[k++] = *s;
     if (*s == '.') {
         s++;
         if (*s >= '0' && *s <= '9') t[k++] = '.';                  /* "5." is 5 */
-        for (; *s >= '0' && *s <= '9' && k < 60; s++, digits++) t[k++] = *s;
+        for (; *s >= '0' && *s <= '9' && k < 380; s++, digits++) t[k++] = *s;
     }
     if (digits == 0) return 0;
     if (*s == 'e' || *s == 'E') {
@@ -2238,10 +2241,10 @@ CLOUDTASKS__PRIVATE int cloudtasks__parse_number(const char *text, double *out) 
         s++;
         if (*s == '+' || *s == '-') t[k++] = *s++;
         if (*s < '0' || *s > '9') return 0;
-        for (; *s >= '0' && *s <= '9' && k < 78; s++) t[k++] = *s;
+        for (; *s >= '0' && *s <= '9' && k < 400; s++) t[k++] = *s;
     }
     while (*s == ' ' || *s == '\t' || *s == '\n') s++;
-    if (*s != '\0' || k >= 78) return 0;
+    if (*s != '\0' || k >= 400) return 0;
     if (!(doc = cloudtasks_json_parse(t, k, NULL))) return 0;
     *out = cloudtasks_json_number(cloudtasks_json_root(doc), 0.0);
     cloudtasks_json_free(doc);
@@ -2835,7 +2838,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
     }
     if (desc->process_init) {   /* without a hook there is nothing to wait for */
         static const unsigned char ready[5] = {1, 0, 0, 0, CLOUDTASKS__MSG_READY};
-        if (cloudtasks__send_all(fd, (const char *)ready, sizeof ready) < 0) _exit(0);
+        if (cloudtasks__send_all(fd, (const char *)ready, sizeof ready) < 0) goto out;
     }
     for (;;) {
         uint32_t n;
@@ -3183,6 +3186,7 @@ typedef struct cloudtasks__supervisor {
     size_t capacity;            /* tasks at once */
     size_t active;
     double start, termination_at, kill_at, grace_deadline, last_task_at;
+    double idle_since;          /* when the queue last answered with nothing (0: it has not); task files end instead */
     long to_skip, started_tasks;
     int source_done, limit_reached, shutdown, immediate, killed, exit_code;
     long not_retried, retried, timed_out, exited, memory_exceeded, failed, bad_records, skipped;
@@ -3586,6 +3590,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_check_intake(cloudtasks__supervisor *s)
     s->intake_over = 1;
     cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
     cloudtasks__frame_end(&s->pool);
+    cloudtasks__channel_flush(&s->pool);   /* the pool reads STOP before it reaps what exits next */
     for (i = 0; i < s->nprocs; i++) {
         cloudtasks__worker_proc *p = &s->procs[i];
         if (p->pid && !p->busy && p->ch.fd >= 0) { close(p->ch.fd); p->ch.fd = -1; p->ch.closed = 1; }
@@ -3598,7 +3603,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__sup_done(cloudtasks__supervisor *s) {
     if (s->limit_reached) { cloudtasks__log(CLOUDTASKS__INFO, "Maximum number of tasks done; exiting"); return 1; }
     if (s->shared->termination) { cloudtasks__log(CLOUDTASKS__INFO, "Termination event set and all processes complete; exiting"); return 1; }
     if (s->shutdown) { cloudtasks__log(CLOUDTASKS__INFO, "All tasks stopped; shutdown complete"); return 1; }
-    if (s->cfg->exit_when_idle >= 0 && cloudtasks__now() - s->last_task_at >= s->cfg->exit_when_idle) {
+    if (s->cfg->exit_when_idle >= 0 && s->idle_since > 0 && cloudtasks__now() - s->idle_since >= s->cfg->exit_when_idle) {
         cloudtasks__log(CLOUDTASKS__INFO, "No task for %g seconds (--exit-when-idle); exiting", s->cfg->exit_when_idle);
         return 1;
     }
@@ -3643,7 +3648,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         cloudtasks__sup_check_intake(s);
         cloudtasks__sup_progress(s, 0);
         if (cloudtasks__sup_done(s)) break;
-        if (s->init_failures >= 10) {
+        if (s->init_failures >= 10 && !s->active && !cloudtasks__sup_idle(s)) {
             const char *why = "process_init failed in 10 task processes in a row; no task can run";
             cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
             cloudtasks__event_message(&s->events, "fatal_exception", why);
@@ -3652,8 +3657,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         }
         wait = cloudtasks__sup_timers(s);
         if (s->total >= 0 && wait > 0.25) wait = 0.25;
-        if (s->cfg->exit_when_idle >= 0 && !s->active) {
-            double idle_left = s->last_task_at + s->cfg->exit_when_idle - cloudtasks__now();
+        if (s->cfg->exit_when_idle >= 0 && !s->active && s->idle_since > 0) {
+            double idle_left = s->idle_since + s->cfg->exit_when_idle - cloudtasks__now();
             if (idle_left < wait) wait = idle_left;
         }
         cloudtasks__channel_flush(&s->pool);

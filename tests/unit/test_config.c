@@ -843,11 +843,15 @@ static void test_help_and_version(void) {
     for (i = 0; out && i < CLOUDTASKS__OPTION_COUNT; i++) {
         char flag[80];
         const cloudtasks__option *o = &cloudtasks__options[i];
-        snprintf(flag, sizeof flag, o->kind == CLOUDTASKS__OPT_BOOL ? "--[no-]%s " : "--%s VALUE", o->flag);
+        /* each valued flag is shown with a metavariable naming what it takes */
+        snprintf(flag, sizeof flag, o->kind == CLOUDTASKS__OPT_BOOL ? "--[no-]%s " : "--%s ", o->flag);
         if (!strstr(out, flag)) { printf("#   --help does not show %s\n", flag); t_failures_in_test++; }
         if (o->env && !strstr(out, o->env)) { printf("#   --help does not show %s\n", o->env); t_failures_in_test++; }
     }
     T_CHECK(out && strstr(out, "default: 3600; env RMS_CLOUD_TASKS_MAX_RUNTIME"));
+    T_CHECK(out && strstr(out, "--max-runtime SECONDS"));
+    T_CHECK(out && strstr(out, "--max-memory-allowed-per-task GB"));
+    T_CHECK(out && strstr(out, "--max-num-tasks N"));
     T_CHECK(out && strstr(out, "--version"));
     free(out);
     run_free(&r);
