@@ -1896,6 +1896,9 @@ typedef struct cloudtasks__record {
     uint64_t offset, line;
 } cloudtasks__record;
 
+/* JSON's whitespace (never NUL). */
+CLOUDTASKS__PRIVATE int cloudtasks__is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
 CLOUDTASKS__PRIVATE int cloudtasks__ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcmp(s + n - k, suffix) == 0;
@@ -2021,7 +2024,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
         char *p = tf->buf.data ? tf->buf.data + tf->pos : NULL;
         size_t avail = tf->buf.len - tf->pos, skip = 0, n;
         int complete = 0, balanced = 0, r;
-        while (skip < avail && (p[skip] == ' ' || p[skip] == '\t' || p[skip] == '\r' || p[skip] == '\n')) skip++;
+        while (skip < avail && cloudtasks__is_space(p[skip])) skip++;
         if (skip == avail) {            /* nothing but space buffered */
             cloudtasks__taskfile_consume(tf, skip);
             r = cloudtasks__taskfile_fill(tf, why);
@@ -2059,7 +2062,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
             rec->offset = tf->offset;
             rec->line = tf->line;
             cloudtasks__taskfile_consume(tf, n + (nl != NULL));
-            while (rec->len > 0 && (rec->text[rec->len - 1] == '\r' || rec->text[rec->len - 1] == ' ')) rec->len--;
+            while (rec->len > 0 && cloudtasks__is_space(rec->text[rec->len - 1])) rec->len--;
             return 1;
         }
         if (!tf->opened) {
@@ -2105,7 +2108,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
         rec->offset = tf->offset;
         rec->line = tf->line;
         cloudtasks__taskfile_consume(tf, n);
-        while (rec->len > 0 && strchr(" \t\r\n", rec->text[rec->len - 1])) rec->len--;
+        while (rec->len > 0 && cloudtasks__is_space(rec->text[rec->len - 1])) rec->len--;
         return 1;
     }
 }
@@ -2278,7 +2281,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__set_option(cloudtasks__config *c, const clou
     default: expected = "a number of GB greater than 0"; break;
     }
     if (!cloudtasks__parse_number(text, &x) ||
-        ((o->kind == CLOUDTASKS__OPT_COUNT || o->kind == CLOUDTASKS__OPT_POSITIVE) && (x != (double)(long long)x || x > 1e15)) ||
+        ((o->kind == CLOUDTASKS__OPT_COUNT || o->kind == CLOUDTASKS__OPT_POSITIVE) && (x > 1e15 || x < -1e15 || x != (double)(long long)x)) ||
         (o->kind == CLOUDTASKS__OPT_POSITIVE && x < 1) || ((o->kind == CLOUDTASKS__OPT_SECONDS || o->kind == CLOUDTASKS__OPT_GB) && x <= 0) ||
         ((o->kind == CLOUDTASKS__OPT_COUNT || o->kind == CLOUDTASKS__OPT_NONNEG) && x < 0)) {
         if (o->kind == CLOUDTASKS__OPT_GB)   /* the reference's own words */
