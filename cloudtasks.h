@@ -331,6 +331,7 @@ CLOUDTASKS_API int cloudtasks_worker_run(int argc, char **argv, const cloudtasks
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -499,6 +500,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__copy(char *dst, size_t size, const char *src
     memcpy(dst, src, n + 1);
     return 1;
 }
+
+/* JSON's whitespace (never NUL). */
+CLOUDTASKS__PRIVATE int cloudtasks__is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 /* ASCII case folding, independent of the locale. */
 CLOUDTASKS__PRIVATE int cloudtasks__ascii_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
@@ -1271,13 +1275,17 @@ CLOUDTASKS__DEF cloudtasks_json_doc *cloudtasks_json_parse(const char *text, siz
         cloudtasks__fail(err, CLOUDTASKS_ERANGE, "JSON text of %zu bytes is larger than the 4 GiB the parser takes", len);
         return NULL;
     }
-    in.start = in.begin = (const unsigned char *)text;
+    in.start = in.begin = (const unsigned char *)(len ? text : "");
     in.end = in.start + len;
     in.err = err;
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) in.begin += 3;
     /* One block: the header, the nodes, then the strings, which decode to at most the text's size. */
     bound = cloudtasks__json_node_bound(in.begin, in.end);
     header = (sizeof *doc + sizeof(cloudtasks_json) - 1) / sizeof(cloudtasks_json) * sizeof(cloudtasks_json);
+    if (bound > (SIZE_MAX - header - len - 1) / sizeof(cloudtasks_json)) {   /* 32-bit size_t and huge input */
+        cloudtasks__fail(err, CLOUDTASKS_ERANGE, "JSON text of %zu bytes needs more memory than this system can address", len);
+        return NULL;
+    }
     total = header + bound * sizeof(cloudtasks_json) + len + 1;
     doc = (cloudtasks_json_doc *)CLOUDTASKS_MALLOC(total);
     if (!doc) {
@@ -1602,6 +1610,45 @@ CLOUDTASKS__DEF void cloudtasks_json_write_raw(cloudtasks_json_writer *w, const 
 }
 
 
+/* Where the value of a member lies in the text of a valid JSON object: start and length, without
+   surrounding space. With duplicate keys the last wins, as in cloudtasks_json_get. Keys are
+   compared as written, so a key spelled with escapes is not found (the caller falls back). This
+   lets task data and results travel as written: numbers beyond a double's 53 bits stay exact. */
+CLOUDTASKS__PRIVATE int cloudtasks__json_member_span(const char *text, size_t len, const char *key, size_t *start, size_t *span) {
+    size_t i = 0, klen = strlen(key);
+    int found = 0;
+    while (i < len && cloudtasks__is_space(text[i])) i++;
+    if (i == len || text[i] != '{') return 0;
+    for (i++;;) {
+        size_t k0, k1, v0, depth = 0;
+        int escaped = 0, in_string = 0;
+        while (i < len && cloudtasks__is_space(text[i])) i++;
+        if (i >= len || text[i] != '"') return found;
+        k0 = ++i;
+        while (i < len && text[i] != '"') { if (text[i] == '\\') { escaped = 1; i++; } i++; }
+        k1 = i++;
+        while (i < len && (cloudtasks__is_space(text[i]) || text[i] == ':')) i++;
+        v0 = i;
+        for (; i < len; i++) {
+            char c = text[i];
+            if (in_string) { if (c == '\\') i++; else if (c == '"') in_string = 0; }
+            else if (c == '"') in_string = 1;
+            else if (c == '[' || c == '{') depth++;
+            else if ((c == ']' || c == '}') && depth > 0) depth--;
+            else if (depth == 0 && (c == ',' || c == '}')) break;
+        }
+        if (!escaped && k1 - k0 == klen && memcmp(text + k0, key, klen) == 0) {
+            size_t v1 = i;
+            while (v1 > v0 && cloudtasks__is_space(text[v1 - 1])) v1--;
+            *start = v0;
+            *span = v1 - v0;
+            found = 1;
+        }
+        if (i >= len || text[i] != ',') return found;
+        i++;
+    }
+}
+
 /* >>crypto ---------------------------------------------------------------------------------- */
 
 CLOUDTASKS__PRIVATE void cloudtasks__sha256(const void *data, size_t n, unsigned char out[32]) {
@@ -1739,6 +1786,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__sigv4_headers(const cloudtasks_sigv4_request
     for (i = 0; i < n; i++) {
         const char *name = req->headers[i].name, *value = req->headers[i].value ? req->headers[i].value : "";
         size_t len = name ? strlen(name) : 0;
+        if (len == 0) { while (i-- > 0) CLOUDTASKS_FREE(h[i].name); CLOUDTASKS_FREE(h); return CLOUDTASKS_EINVAL; }
         h[i].name = (char *)CLOUDTASKS_MALLOC(len + 1);
         if (!h[i].name) { while (i-- > 0) CLOUDTASKS_FREE(h[i].name); CLOUDTASKS_FREE(h); return CLOUDTASKS_ENOMEM; }
         for (k = 0; k < len; k++) h[i].name[k] = (char)cloudtasks__ascii_lower((unsigned char)name[k]);
@@ -1792,7 +1840,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sigv4_key(const char *secret, const char *d
     cloudtasks__buf_puts(&k, "AWS4");
     cloudtasks__buf_puts(&k, secret);
     cloudtasks__hmac_sha256(k.data ? k.data : "", k.len, date, strlen(date), key);
-    if (k.data) memset(k.data, 0, k.len);   /* the secret does not linger on the heap */
+    if (k.data) { volatile char *v = k.data; size_t z; for (z = 0; z < k.len; z++) v[z] = 0; }   /* no dead store to drop */
     cloudtasks__buf_free(&k);
     cloudtasks__hmac_sha256(key, 32, region, strlen(region), key);
     cloudtasks__hmac_sha256(key, 32, service, strlen(service), key);
@@ -1818,7 +1866,9 @@ CLOUDTASKS__DEF int cloudtasks_sigv4_authorization(const cloudtasks_sigv4_reques
         !req->secret_access_key || (req->header_count && !req->headers) || (req->body_len && !req->body))
         return CLOUDTASKS_EINVAL;
     rc = cloudtasks__sigv4_headers(req, &headers, &signed_list, &date, &date_len, &payload_hash);
-    if (rc == CLOUDTASKS_OK && (!date || date_len != 16 || date[8] != 'T' || date[15] != 'Z')) rc = CLOUDTASKS_EINVAL;
+    if (rc == CLOUDTASKS_OK && (!date || date_len != 16 || date[8] != 'T' || date[15] != 'Z' ||
+                                strspn(date, "0123456789") != 8 || strspn(date + 9, "0123456789") != 6))
+        rc = CLOUDTASKS_EINVAL;
     if (rc != CLOUDTASKS_OK) goto done;
     memcpy(day, date, 8);
     day[8] = '\0';
@@ -1851,7 +1901,8 @@ CLOUDTASKS__DEF int cloudtasks_sigv4_authorization(const cloudtasks_sigv4_reques
     cloudtasks__hex(hex, sig, 32);
     cloudtasks__buf_printf(&auth, "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",
                            req->access_key_id, day, req->region, req->service, signed_list.data ? signed_list.data : "", hex);
-    if (auth.oom || auth.len > INT_MAX) { rc = CLOUDTASKS_ENOMEM; goto done; }
+    if (auth.oom) { rc = CLOUDTASKS_ENOMEM; goto done; }
+    if (auth.len > INT_MAX) { rc = CLOUDTASKS_ERANGE; goto done; }
     rc = (int)auth.len;
     if (out) {
         if (out_size <= auth.len) rc = CLOUDTASKS_ERANGE;
@@ -1896,9 +1947,6 @@ typedef struct cloudtasks__record {
     uint64_t offset, line;
 } cloudtasks__record;
 
-/* JSON's whitespace (never NUL). */
-CLOUDTASKS__PRIVATE int cloudtasks__is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 CLOUDTASKS__PRIVATE int cloudtasks__ends_with(const char *s, const char *suffix) {
     size_t n = strlen(s), k = strlen(suffix);
     return n >= k && strcmp(s + n - k, suffix) == 0;
@@ -1922,11 +1970,22 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_open(cloudtasks__taskfile *tf, cons
         return 0;
     }
     tf->jsonl = !cloudtasks__ends_with(path, ".json");
-    tf->fd = open(path, O_RDONLY | O_CLOEXEC);
+    tf->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);   /* a FIFO must not block the open */
     if (tf->fd < 0) {
         char e[128];
         cloudtasks__buf_printf(why, "cannot open task file %s: %s", path, cloudtasks__errno_text(errno, e, sizeof e));
         return 0;
+    }
+    {
+        /* The supervisor reads the file between everything else it does; a pipe or device could
+           block it, so only regular files are task files. */
+        struct stat st;
+        if (fstat(tf->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            cloudtasks__buf_printf(why, "task file %s is not a regular file (a pipe or a device cannot be one)", path);
+            close(tf->fd);
+            tf->fd = -1;
+            return 0;
+        }
     }
     return 1;
 }
@@ -2146,6 +2205,7 @@ typedef struct cloudtasks__config {
 } cloudtasks__config;
 
 #define CLOUDTASKS__UNSET (-1.0)  /* numbers: every option that may be unset is >= 0 when set */
+#define CLOUDTASKS__MAX_TASKS_AT_ONCE 4096
 
 typedef struct cloudtasks__option {
     const char *flag, *env;
@@ -2397,6 +2457,15 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         c->num_simultaneous = c->num_cpus > 0 ? c->num_cpus : (online > 0 ? (double)online : 1.0);
     }
+    if (c->num_simultaneous > CLOUDTASKS__MAX_TASKS_AT_ONCE) {
+        cloudtasks__buf_printf(why, "invalid value %g for --num-simultaneous-tasks (or RMS_CLOUD_TASKS_NUM_TASKS_PER_INSTANCE, or the "
+                               "--num-cpus default): at most %d tasks can run at once", c->num_simultaneous, CLOUDTASKS__MAX_TASKS_AT_ONCE);
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    if (c->max_memory_gb > 1e9) {
+        cloudtasks__buf_printf(why, "Maximum memory per task must be a positive number of GB, not %g (at most 1e9)", c->max_memory_gb);
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
     /* the reference's checks, in its order and words */
     if (!c->provider && !c->task_file) {
         cloudtasks__buf_puts(why, "Provider not specified via --provider or RMS_CLOUD_TASKS_PROVIDER and no tasks file specified via --task-file");
@@ -2565,7 +2634,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__event_message(cloudtasks__events *ev, const
 enum {
     CLOUDTASKS__MSG_PROCESS = 1,  /* pool -> supervisor: pid, process number; its socket attached (SCM_RIGHTS) */
     CLOUDTASKS__MSG_EXITED,       /* pool -> supervisor: pid, exit status or minus the signal */
-    CLOUDTASKS__MSG_TERM,         /* supervisor -> pool: pid to stop (SIGTERM, then SIGKILL after a grace) */
+    CLOUDTASKS__MSG_TERM,         /* supervisor -> pool: process number to stop (SIGTERM, then SIGKILL after a grace) */
     CLOUDTASKS__MSG_STOP,         /* supervisor -> pool: start no more processes; exit when all are gone */
     CLOUDTASKS__MSG_READY,        /* task process -> supervisor: process_init is done */
     CLOUDTASKS__MSG_TASK,         /* supervisor -> task process: task_id, data_json, message_id, receive_count */
@@ -2589,7 +2658,12 @@ typedef struct cloudtasks__channel {
     cloudtasks__buf in, out;
     size_t in_pos, out_pos, frame_start;
     int closed;
+    int bad;                    /* a frame was too large to be ours */
 } cloudtasks__channel;
+
+/* Task data and results are limited (CLOUDTASKS_MAX_RESULT_BYTES, the record size), so a larger
+   frame is a protocol error, not something to buffer. */
+#define CLOUDTASKS__MAX_FRAME (CLOUDTASKS_MAX_RECORD_BYTES + CLOUDTASKS_MAX_RESULT_BYTES + 65536u)
 
 typedef struct cloudtasks__reader { const unsigned char *p, *end; int bad; } cloudtasks__reader;
 
@@ -2707,6 +2781,10 @@ CLOUDTASKS__PRIVATE int cloudtasks__channel_next(cloudtasks__channel *ch, int *t
     uint32_t n;
     if (avail < 5) goto compact;
     n = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    if (n > CLOUDTASKS__MAX_FRAME) {   /* not our framing: a stray write into the socket; stop reading it */
+        ch->closed = ch->bad = 1;
+        return 0;
+    }
     if (avail - 4 < n) goto compact;
     *type = p[4];
     r->p = p + 5;
@@ -2753,22 +2831,37 @@ struct cloudtasks_result {
 };
 
 CLOUDTASKS__DEF void cloudtasks_result_string(cloudtasks_result *r, const char *text) {
+    if (!r) return;
     r->json.len = 0;
     if (r->json.data) r->json.data[0] = '\0';
     if (text) cloudtasks__buf_json_string(&r->json, text, strlen(text));
 }
 
+/* Appends valid JSON text on one line: line breaks can only stand between tokens (never inside a
+   string), so they become spaces; numbers keep every digit. */
+CLOUDTASKS__PRIVATE void cloudtasks__buf_json_line(cloudtasks__buf *b, const char *json, size_t len) {
+    size_t i;
+    while (len > 0 && cloudtasks__is_space(json[len - 1])) len--;
+    while (len > 0 && cloudtasks__is_space(*json)) { json++; len--; }
+    if (!cloudtasks__buf_reserve(b, len)) return;
+    for (i = 0; i < len; i++) b->data[b->len + i] = json[i] == '\n' || json[i] == '\r' ? ' ' : json[i];
+    b->len += len;
+    b->data[b->len] = '\0';
+}
+
 CLOUDTASKS__DEF int cloudtasks_result_json(cloudtasks_result *r, const char *json, size_t len) {
     cloudtasks_error err;
-    cloudtasks_json_doc *doc = cloudtasks_json_parse(json, len, &err);
-    if (!doc) return err.code;
-    r->json.len = 0;
-    cloudtasks__json_serialize(cloudtasks__buf_sink, &r->json, cloudtasks_json_root(doc));
+    cloudtasks_json_doc *doc;
+    if (!r) return CLOUDTASKS_EINVAL;
+    if (!(doc = cloudtasks_json_parse(json, len, &err))) return err.code;
     cloudtasks_json_free(doc);
+    r->json.len = 0;
+    cloudtasks__buf_json_line(&r->json, json, len);
     return r->json.oom ? CLOUDTASKS_ENOMEM : CLOUDTASKS_OK;
 }
 
 CLOUDTASKS__DEF void cloudtasks_result_error(cloudtasks_result *r, const char *message) {
+    if (!r) return;
     r->error.len = 0;
     if (r->error.data) r->error.data[0] = '\0';
     if (message) cloudtasks__buf_puts(&r->error, message);
@@ -2924,6 +3017,7 @@ out:
 
 typedef struct cloudtasks__child {
     pid_t pid;
+    int number;                 /* never reused, unlike a pid: what the supervisor names */
     double term_sent;           /* when SIGTERM went out at the supervisor's request (0: not yet) */
     int kill_sent;
 } cloudtasks__child;
@@ -3003,6 +3097,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool) {
         pool->children = c;
         pool->cap = cap;
     }
+    pid_t parent = getpid();
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) return -1;
     pid = fork();
     if (pid < 0) { close(sv[0]); close(sv[1]); return -1; }
@@ -3016,10 +3111,17 @@ CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool) {
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGCHLD, &sa, NULL);
         sigaction(SIGPIPE, &sa, NULL);
+        {
+            sigset_t set;   /* stopping a task at its run-time limit starts with SIGTERM */
+            sigemptyset(&set);
+            sigaddset(&set, SIGTERM);
+            sigaddset(&set, SIGCHLD);
+            sigprocmask(SIG_UNBLOCK, &set, NULL);
+        }
 #ifdef __linux__
         prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
-        if (getppid() == 1) _exit(1);       /* the pool died before prctl took effect */
+        if (getppid() != parent) _exit(1);  /* the pool died before prctl took effect (any reaper, not only init) */
         close(sv[0]);
         close(pool->sup.fd);
         close(pool->sigchld[0]);
@@ -3041,6 +3143,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool) {
     close(sv[1]);
     pool->next_number++;
     pool->children[pool->nchildren].pid = pid;
+    pool->children[pool->nchildren].number = number;
     pool->children[pool->nchildren].term_sent = 0;
     pool->children[pool->nchildren].kill_sent = 0;
     pool->nchildren++;
@@ -3069,7 +3172,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
         unsigned char t = CLOUDTASKS__MSG_EXITED;
         for (i = 0; i < pool->nchildren; i++)
             if (pool->children[i].pid == pid) { pool->children[i] = pool->children[--pool->nchildren]; break; }
-        if (code == CLOUDTASKS__INIT_FAILED && !pool->stopping) {   /* do not spin on a process_init that always fails */
+        if (code != 0 && !pool->stopping) {   /* never spin on processes that die: wait, doubling up to 2 s */
             pool->backoff = pool->backoff > 0 ? (pool->backoff * 2 > 2 ? 2 : pool->backoff * 2) : 0.1;
             pool->respawn_at = cloudtasks__now() + pool->backoff;
         } else if (code == 0) {
@@ -3085,13 +3188,14 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
     }
 }
 
-/* SIGTERM now at the supervisor's request; SIGKILL once the grace is over (see pool_deadlines). */
-CLOUDTASKS__PRIVATE void cloudtasks__pool_term(cloudtasks__pool *pool, pid_t pid) {
+/* SIGTERM now at the supervisor's request; SIGKILL once the grace is over (see pool_deadlines).
+   The supervisor names the process by number: a pid may already belong to a new process. */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_term(cloudtasks__pool *pool, int number) {
     size_t i;
     for (i = 0; i < pool->nchildren; i++)
-        if (pool->children[i].pid == pid && pool->children[i].term_sent == 0) {
+        if (pool->children[i].number == number && pool->children[i].term_sent == 0) {
             pool->children[i].term_sent = cloudtasks__now();
-            kill(pid, SIGTERM);
+            kill(pool->children[i].pid, SIGTERM);
         }
 }
 
@@ -3108,7 +3212,13 @@ CLOUDTASKS__PRIVATE double cloudtasks__pool_deadlines(cloudtasks__pool *pool) {
     }
     if (!pool->stopping) {
         while ((int)pool->nchildren < pool->target && now >= pool->respawn_at && !pool->sup.closed)
-            if (cloudtasks__pool_spawn(pool) < 0) { pool->respawn_at = now + 1.0; break; }
+            if (cloudtasks__pool_spawn(pool) < 0) {
+                char e[128];
+                cloudtasks__log(CLOUDTASKS__ERROR, "cannot start a task process: %s; trying again in 1 s",
+                                cloudtasks__errno_text(errno, e, sizeof e));
+                pool->respawn_at = now + 1.0;
+                break;
+            }
         if ((int)pool->nchildren < pool->target && pool->respawn_at - now < next) next = pool->respawn_at - now;
     }
     return next;
@@ -3131,6 +3241,13 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
     sigaction(SIGINT, &sa, NULL);      /* signals are the supervisor's to interpret */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGPIPE, &sa, NULL);
+    {
+        /* the program may have blocked SIGCHLD (for a signalfd, say); the pool reaps by it */
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_UNBLOCK, &set, NULL);
+    }
     cloudtasks__set_nonblocking(pool->sup.fd);
     /* Reusable processes: one per slot. A new process per task: as many again as spares, forked
        ahead so that no fork stands between a finished task and the next. */
@@ -3149,7 +3266,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
         if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
             cloudtasks__channel_read(&pool->sup);
             while (cloudtasks__channel_next(&pool->sup, &type, &r)) {
-                if (type == CLOUDTASKS__MSG_TERM) cloudtasks__pool_term(pool, (pid_t)cloudtasks__get_u32(&r));
+                if (type == CLOUDTASKS__MSG_TERM) cloudtasks__pool_term(pool, (int)cloudtasks__get_u32(&r));
                 else if (type == CLOUDTASKS__MSG_STOP) pool->stopping = 1;   /* running tasks are the supervisor's to stop */
             }
         }
@@ -3231,8 +3348,8 @@ CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_idle(cloudtasks__su
 }
 
 CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, const char *task_id,
-                                                   size_t id_len, const cloudtasks_json *data) {
-    size_t data_start;
+                                                   size_t id_len, const cloudtasks_json *data, const cloudtasks__record *rec) {
+    size_t data_start, at, span;
     p->busy = 1;
     p->stop_reason = 0;
     p->task_id = cloudtasks__strndup(task_id, id_len);
@@ -3241,7 +3358,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cl
     cloudtasks__put_str(&p->ch.out, task_id, id_len);
     data_start = p->ch.out.len;
     cloudtasks__put_u32(&p->ch.out, 0);
-    cloudtasks__json_serialize(cloudtasks__buf_sink, &p->ch.out, data);
+    if (cloudtasks__json_member_span(rec->text, rec->len, "data", &at, &span)) cloudtasks__buf_append(&p->ch.out, rec->text + at, span);
+    else cloudtasks__json_serialize(cloudtasks__buf_sink, &p->ch.out, data);
     cloudtasks__patch_length(&p->ch.out, data_start);
     cloudtasks__put_str(&p->ch.out, "", 0);       /* message id: none in a task file */
     cloudtasks__put_u32(&p->ch.out, 0);           /* receive count: unknown */
@@ -3306,7 +3424,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
             size_t n;
             const char *text = cloudtasks_json_string(id, &n);
             if (!text) { n = cloudtasks__format_double(number, cloudtasks_json_number(id, 0)); text = number; }
-            cloudtasks__sup_send_task(s, p, text, n, data);
+            cloudtasks__sup_send_task(s, p, text, n, data, &rec);
             if (s->cfg->max_num_tasks >= 0 && s->started_tasks >= (long)s->cfg->max_num_tasks) {
                 s->limit_reached = 1;
                 cloudtasks__log(CLOUDTASKS__INFO, "Started the maximum of %ld tasks (--max-num-tasks); taking no more", s->started_tasks);
@@ -3335,7 +3453,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         cloudtasks__event_string(ev, "task_id", id, strlen(id));
         cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
         cloudtasks__event_number(ev, "elapsed_time", elapsed);
-        if (doc) { cloudtasks__event_key(ev, "result"); cloudtasks__json_serialize(cloudtasks__buf_sink, &ev->line, cloudtasks_json_root(doc)); }
+        if (doc) { cloudtasks__event_key(ev, "result"); cloudtasks__buf_json_line(&ev->line, payload, len); }
         else if (len == 4 && memcmp(payload, "null", 4) == 0) cloudtasks__event_raw(ev, "result", "null");
         else cloudtasks__event_string(ev, "result", payload, len);   /* never a broken record */
         cloudtasks__event_end(ev);
@@ -3360,9 +3478,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
     case CLOUDTASKS__OUT_TIMED_OUT:
         retry = s->cfg->retry_on_timeout;
         s->timed_out++;
-        cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds and was terminated "
-                        "(actual runtime %.1f seconds); %s", p->number, p->pid, id, s->cfg->max_runtime, elapsed,
-                        retry ? "it will be retried" : "it will not be retried");
+        cloudtasks__log(CLOUDTASKS__WARNING, "Task %s will %sbe retried", id, retry ? "" : "not ");
         cloudtasks__event_begin(ev, "task_timed_out");
         cloudtasks__event_string(ev, "task_id", id, strlen(id));
         cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
@@ -3407,17 +3523,26 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, clou
         int outcome;
         size_t len;
         const char *payload;
-        if (type == CLOUDTASKS__MSG_READY) { p->ready = 1; s->init_failures = 0; continue; }
+        if (type == CLOUDTASKS__MSG_READY) { p->ready = 1; continue; }
         if (type != CLOUDTASKS__MSG_RESULT || r.end - r.p < 1 || !p->busy || p->stop_reason) continue;
         outcome = *r.p++;
         payload = cloudtasks__get_str(&r, &len);
         if (outcome > CLOUDTASKS__OUT_NO_MEMORY) outcome = CLOUDTASKS__OUT_FAILED;
         p->tasks++;
+        s->init_failures = 0;
         if (s->cfg->use_new_process || outcome == CLOUDTASKS__OUT_NO_MEMORY ||
             (s->cfg->max_tasks_per_process > 0 && p->tasks >= (long)s->cfg->max_tasks_per_process))
             p->retiring = 1;
         cloudtasks__sup_finished(s, p, outcome, 0, payload, len);
         if (s->intake_over && p->ch.fd >= 0) { close(p->ch.fd); p->ch.fd = -1; p->ch.closed = 1; }   /* it may go */
+    }
+    if (p->ch.bad && p->busy && !p->stop_reason) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "Task process #%d (PID %d) wrote something that is not a result to its socket; "
+                        "stopping it", p->number, p->pid);
+        p->stop_reason = CLOUDTASKS__OUT_EXITED;
+        cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_TERM);
+        cloudtasks__put_u32(&s->pool.out, (uint32_t)p->number);
+        cloudtasks__frame_end(&s->pool);
     }
     if (p->ch.closed && !p->busy && (p->retiring || s->intake_over))
         cloudtasks__sup_release(p);   /* it exited as expected; the pool's EXITED for it finds no entry */
@@ -3468,7 +3593,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
                 cloudtasks__log(value == CLOUDTASKS__INIT_FAILED ? CLOUDTASKS__ERROR : CLOUDTASKS__WARNING,
                                 "Task process #%d (PID %d) exited with status %d while idle%s; it is replaced", p->number, pid, value,
                                 value == CLOUDTASKS__INIT_FAILED ? " (process_init failed)" : "");
-            if (!p->ready && value == CLOUDTASKS__INIT_FAILED) s->init_failures++;
+            if (p->tasks == 0 && !p->retiring && !s->intake_over) s->init_failures++;   /* died before its first task */
             cloudtasks__sup_release(p);
         }
     }
@@ -3498,6 +3623,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_read_pool(cloudtasks__supervisor *s) {
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
         if (n <= 0) { s->pool.closed = 1; break; }
+        if (msg.msg_flags & MSG_CTRUNC)
+            cloudtasks__log(CLOUDTASKS__ERROR, "cannot receive a task process's socket: too many open files (RLIMIT_NOFILE?)");
         for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
             if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
                 size_t k, count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -3514,11 +3641,19 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_read_pool(cloudtasks__supervisor *s) {
     cloudtasks__sup_pool_frames(s, fds, nfd);
 }
 
+CLOUDTASKS__PRIVATE void cloudtasks__sup_results(cloudtasks__supervisor *s, cloudtasks__worker_proc *p);
+
+/* Asks the pool to stop a task process. A result that already arrived wins: it is read first, so a
+   task that finished is never reported as stopped. */
 CLOUDTASKS__PRIVATE void cloudtasks__sup_term(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, int reason) {
-    if (p->stop_reason) return;
+    if (p->stop_reason || !p->pid) return;
+    if (p->busy && !p->ch.closed) {
+        cloudtasks__sup_results(s, p);
+        if (!p->pid || !p->busy) return;
+    }
     p->stop_reason = reason;
     cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_TERM);
-    cloudtasks__put_u32(&s->pool.out, (uint32_t)p->pid);
+    cloudtasks__put_u32(&s->pool.out, (uint32_t)p->number);
     cloudtasks__frame_end(&s->pool);
 }
 
@@ -3559,8 +3694,12 @@ CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
         double left;
         if (!p->pid || !p->busy || p->stop_reason) continue;
         left = p->started + s->cfg->max_runtime - now;
-        if (left < 0) cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_TIMED_OUT);
-        else if (left < next) next = left;
+        if (left < 0) {
+            cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds (actual runtime "
+                            "%.1f seconds); terminating", p->number, p->pid, p->task_id ? p->task_id : "", s->cfg->max_runtime,
+                            now - p->started);
+            cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_TIMED_OUT);
+        } else if (left < next) next = left;
     }
     if (s->termination_at > 0 && !s->shared->termination) {
         if (now >= s->termination_at) {
@@ -3652,7 +3791,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         cloudtasks__sup_progress(s, 0);
         if (cloudtasks__sup_done(s)) break;
         if (s->init_failures >= 10 && !s->active && !cloudtasks__sup_idle(s)) {
-            const char *why = "process_init failed in 10 task processes in a row; no task can run";
+            const char *why = "10 task processes in a row died before their first task (process_init failed or crashed); "
+                              "no task can run";
             cloudtasks__log(CLOUDTASKS__ERROR, "%s", why);
             cloudtasks__event_message(&s->events, "fatal_exception", why);
             cloudtasks__events_flush(&s->events);
@@ -3686,14 +3826,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
             cloudtasks__log(CLOUDTASKS__ERROR, "poll failed; stopping");
             return 1;
         }
-        if (s->fds[1].revents) cloudtasks__sup_signal(s);
-        for (i = 0; i + 2 < n && i < s->nprocs; i++) {
+        for (i = 0; i + 2 < n && i < s->nprocs; i++) {   /* results first: a finished task is never stopped */
             cloudtasks__worker_proc *p = &s->procs[i];
             short ev = s->fds[i + 2].revents;
             if (!p->pid || !ev) continue;
             if (ev & POLLOUT) cloudtasks__channel_flush(&p->ch);
             if (ev & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_results(s, p);
         }
+        if (s->fds[1].revents) cloudtasks__sup_signal(s);
         if (s->fds[0].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_read_pool(s);
         if (s->fds[0].revents & POLLOUT) cloudtasks__channel_flush(&s->pool);
         if (s->pool.closed && (!s->intake_over || s->active > 0)) {
@@ -3740,7 +3880,8 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     cloudtasks__supervisor s;
     cloudtasks__buf why = {0};
     cloudtasks__pool pool;
-    struct sigaction sa;
+    struct sigaction sa, old_int, old_term, old_pipe;
+    sigset_t old_mask;
     int sv[2], rc;
     size_t i;
     if (!desc || !desc->task) { cloudtasks__log(CLOUDTASKS__ERROR, "cloudtasks_worker_run: no task function given"); return 1; }
@@ -3770,12 +3911,30 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     s.desc = desc;
     s.shared = (cloudtasks__shared *)mmap(NULL, sizeof *s.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (s.shared == MAP_FAILED) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot map the shared flags page"); return 1; }
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the pool socket"); return 1; }
+    if (pipe(s.signal_pipe) < 0) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the signal pipe");
+        munmap((void *)s.shared, sizeof *s.shared);
+        return 1;
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the pool socket");
+        close(s.signal_pipe[0]);
+        close(s.signal_pipe[1]);
+        munmap((void *)s.shared, sizeof *s.shared);
+        return 1;
+    }
     fflush(NULL);   /* nothing buffered is written twice by the children */
     s.pool_pid = fork();
-    if (s.pool_pid < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot fork the process pool"); return 1; }
+    if (s.pool_pid < 0) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "cannot fork the process pool");
+        close(sv[0]); close(sv[1]); close(s.signal_pipe[0]); close(s.signal_pipe[1]);
+        munmap((void *)s.shared, sizeof *s.shared);
+        return 1;
+    }
     if (s.pool_pid == 0) {
         close(sv[0]);
+        close(s.signal_pipe[0]);
+        close(s.signal_pipe[1]);
 #ifdef __linux__
         prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
@@ -3791,17 +3950,24 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     cloudtasks__channel_init(&s.pool, sv[0]);
     cloudtasks__set_nonblocking(sv[0]);
 
-    /* Signals: the first asks for a graceful stop, a second for an immediate one. */
-    if (pipe(s.signal_pipe) < 0) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot create the signal pipe"); return 1; }
+    /* Signals: the first asks for a graceful stop, a second for an immediate one. The program's
+       own dispositions and mask come back when the worker returns. */
     for (i = 0; i < 2; i++) { fcntl(s.signal_pipe[i], F_SETFD, FD_CLOEXEC); cloudtasks__set_nonblocking(s.signal_pipe[i]); }
     cloudtasks__signal_fd = s.signal_pipe[1];
     cloudtasks__signal_shared = s.shared;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = cloudtasks__on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
     sa.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGPIPE, &sa, &old_pipe);
+    {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        sigprocmask(SIG_UNBLOCK, &set, &old_mask);
+    }
 
     s.events.fd = -1;
     s.events.path = cfg.event_log_file;
@@ -3842,11 +4008,12 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     cloudtasks__channel_free(&s.pool);
     cloudtasks__buf_free(&s.events.line);
     if (s.events.fd >= 0) close(s.events.fd);
+    sigaction(SIGINT, &old_int, NULL);     /* first, so no signal falls between handler and default */
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    sigprocmask(SIG_SETMASK, &old_mask, NULL);
     cloudtasks__signal_fd = -1;
     cloudtasks__signal_shared = NULL;
-    sa.sa_handler = SIG_DFL;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     close(s.signal_pipe[0]);
     close(s.signal_pipe[1]);
     munmap((void *)s.shared, sizeof *s.shared);
