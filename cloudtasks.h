@@ -1927,12 +1927,20 @@ done:
 #  define CLOUDTASKS_MAX_RECORD_BYTES (64u << 20)
 #endif
 
+/* How far the scan of a record has come, so a refill resumes it instead of starting over (which
+   would make a large record cost quadratic time). Offsets count from the record's first byte. */
+typedef struct cloudtasks__extent {
+    size_t at, depth, closed_at;
+    int in_string, escape;
+} cloudtasks__extent;
+
 typedef struct cloudtasks__taskfile {
     int fd;
     const char *path;
     int jsonl;                  /* JSON Lines, else a JSON array */
     int opened, closed, eof;    /* array: '[' seen, ']' seen; end of file reached */
     int after;                  /* array: 0 after '[', 1 after a record, 2 after a ',' */
+    cloudtasks__extent scan;    /* the record being found */
     cloudtasks__buf buf;        /* unread bytes are data[pos, len) */
     size_t pos;
     uint64_t offset;            /* file offset of data[pos] */
@@ -2036,28 +2044,27 @@ CLOUDTASKS__PRIVATE void cloudtasks__taskfile_consume(cloudtasks__taskfile *tf, 
     tf->offset += n;
 }
 
-/* Length of the JSON value at s (of n bytes) up to the ',' or ']' that ends it at the top level.
-   If the buffer ends first, *complete is 0 and *balanced says whether all brackets and strings
-   were closed (a record the end of the file may end). Strings are skipped whole, so brackets
-   inside them do not count. */
-CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, int *complete, int *balanced) {
-    size_t i, depth = 0, closed_at = 0;
-    int in_string = 0;
-    for (i = 0; i < n; i++) {
+/* Length of the JSON value at s (of n bytes) up to the ',' or ']' that ends it at the top level,
+   or up to the end of its value when another follows without a ','. If the buffer ends first,
+   *complete is 0 and *balanced says whether all brackets and strings were closed (a record the end
+   of the file may end). Strings are skipped whole, so brackets inside them do not count. */
+CLOUDTASKS__PRIVATE size_t cloudtasks__record_extent(const char *s, size_t n, cloudtasks__extent *e, int *complete, int *balanced) {
+    size_t i;
+    for (i = e->at; i < n; i++) {
         char c = s[i];
-        if (in_string) {
-            if (c == '\\') i++;
-            else if (c == '"') in_string = 0;
-        } else if (depth == 0 && closed_at && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != ',' && c != ']') {
+        if (e->escape) e->escape = 0;
+        else if (e->in_string) { if (c == '\\') e->escape = 1; else if (c == '"') e->in_string = 0; }
+        else if (e->depth == 0 && e->closed_at && !cloudtasks__is_space(c) && c != ',' && c != ']') {
             *complete = 1;           /* a second value with no ',' before it: the record is the first */
-            return closed_at;
-        } else if (c == '"') in_string = 1;
-        else if (c == '[' || c == '{') depth++;
-        else if ((c == ']' || c == '}') && depth > 0) { if (--depth == 0) closed_at = i + 1; }
-        else if (depth == 0 && (c == ',' || c == ']')) { *complete = 1; return i; }
+            return e->closed_at;
+        } else if (c == '"') e->in_string = 1;
+        else if (c == '[' || c == '{') e->depth++;
+        else if ((c == ']' || c == '}') && e->depth > 0) { if (--e->depth == 0) e->closed_at = i + 1; }
+        else if (e->depth == 0 && (c == ',' || c == ']')) { *complete = 1; return i; }
     }
+    e->at = n;
     *complete = 0;
-    *balanced = depth == 0 && !in_string;
+    *balanced = e->depth == 0 && !e->in_string && !e->escape;
     return n;
 }
 
@@ -2108,12 +2115,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
             p += skip;
             avail -= skip;
             skip = 0;
-            nl = (char *)memchr(p, '\n', avail);
+            nl = tf->scan.at < avail ? (char *)memchr(p + tf->scan.at, '\n', avail - tf->scan.at) : NULL;
+            tf->scan.at = avail;   /* a refill resumes the search here */
             if (!nl && !tf->eof) {
                 if (cloudtasks__taskfile_fill(tf, why) < 0) return -1;
                 continue;
             }
             n = nl ? (size_t)(nl - p) : avail;
+            memset(&tf->scan, 0, sizeof tf->scan);
             if (n > CLOUDTASKS_MAX_RECORD_BYTES) return cloudtasks__taskfile_too_big(tf, why);
             rec->text = tf->buf.data + tf->pos;
             rec->len = n;
@@ -2149,7 +2158,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
                                    (unsigned long long)tf->line);
             return -1;
         }
-        n = cloudtasks__record_extent(p, avail, &complete, &balanced);
+        n = cloudtasks__record_extent(p, avail, &tf->scan, &complete, &balanced);
         if (!complete) {
             if ((r = cloudtasks__taskfile_fill(tf, why)) < 0) return -1;
             if (r > 0) continue;
@@ -2160,6 +2169,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
             return -1;
         }
         if (n > CLOUDTASKS_MAX_RECORD_BYTES) return cloudtasks__taskfile_too_big(tf, why);
+        memset(&tf->scan, 0, sizeof tf->scan);
         tf->after = 1;
         rec->text = tf->buf.data + tf->pos;
         rec->len = n;
