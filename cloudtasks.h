@@ -1612,7 +1612,7 @@ CLOUDTASKS__DEF void cloudtasks_json_write_raw(cloudtasks_json_writer *w, const 
 
 /* Where the value of a member lies in the text of a valid JSON object: start and length, without
    surrounding space. With duplicate keys the last wins, as in cloudtasks_json_get. Keys are
-   compared as written, so a key spelled with escapes is not found (the caller falls back). This
+   compared as written, so an object with any escaped key is not searched (the caller falls back). This
    lets task data and results travel as written: numbers beyond a double's 53 bits stay exact. */
 CLOUDTASKS__PRIVATE int cloudtasks__json_member_span(const char *text, size_t len, const char *key, size_t *start, size_t *span) {
     size_t i = 0, klen = strlen(key);
@@ -1637,7 +1637,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__json_member_span(const char *text, size_t le
             else if ((c == ']' || c == '}') && depth > 0) depth--;
             else if (depth == 0 && (c == ',' || c == '}')) break;
         }
-        if (!escaped && k1 - k0 == klen && memcmp(text + k0, key, klen) == 0) {
+        if (escaped) return 0;   /* an escaped key might spell the same name: let the caller decide */
+        if (k1 - k0 == klen && memcmp(text + k0, key, klen) == 0) {
             size_t v1 = i;
             while (v1 > v0 && cloudtasks__is_space(text[v1 - 1])) v1--;
             *start = v0;
@@ -2466,6 +2467,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
     if (c->num_simultaneous < 0) {
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         c->num_simultaneous = c->num_cpus > 0 ? c->num_cpus : (online > 0 ? (double)online : 1.0);
+        if (c->num_simultaneous > CLOUDTASKS__MAX_TASKS_AT_ONCE) c->num_simultaneous = CLOUDTASKS__MAX_TASKS_AT_ONCE;
     }
     if (c->num_simultaneous > CLOUDTASKS__MAX_TASKS_AT_ONCE) {
         cloudtasks__buf_printf(why, "invalid value %g for --num-simultaneous-tasks (or RMS_CLOUD_TASKS_NUM_TASKS_PER_INSTANCE, or the "
@@ -2473,7 +2475,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
         return CLOUDTASKS__CONFIG_EXIT_ERROR;
     }
     if (c->max_memory_gb > 1e9) {
-        cloudtasks__buf_printf(why, "Maximum memory per task must be a positive number of GB, not %g (at most 1e9)", c->max_memory_gb);
+        cloudtasks__buf_printf(why, "Maximum memory per task must be a positive number of GB, not %g (at most 1e9; "
+                               "--max-memory-allowed-per-task or RMS_CLOUD_TASKS_MAX_MEMORY_ALLOWED_PER_TASK)", c->max_memory_gb);
         return CLOUDTASKS__CONFIG_EXIT_ERROR;
     }
     /* the reference's checks, in its order and words */
@@ -2824,9 +2827,13 @@ CLOUDTASKS__PRIVATE int cloudtasks__send_all(int fd, const char *p, size_t n) {
 }
 
 /* What task processes see through memory shared by every process of the worker. */
+#define CLOUDTASKS__TOOK_SLOTS 4096
 typedef struct cloudtasks__shared {
     volatile sig_atomic_t shutdown;      /* SIGINT/SIGTERM arrived */
     volatile sig_atomic_t termination;   /* a spot/preemption notice arrived */
+    /* number + 1 once task process `number` received a task (slot number % SLOTS): how the pool
+       tells a process that died doing work from one that died starting up (which it slows down) */
+    volatile int32_t took_task[CLOUDTASKS__TOOK_SLOTS];
 } cloudtasks__shared;
 
 struct cloudtasks_worker {
@@ -2973,6 +2980,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__task_process(int fd, cloudtasks_worker *w, 
         r.p = (const unsigned char *)frame.data + 5;
         r.end = (const unsigned char *)frame.data + 4 + n;
         r.bad = frame.data[4] != CLOUDTASKS__MSG_TASK;
+        if (done == 0) w->shared->took_task[w->number % CLOUDTASKS__TOOK_SLOTS] = w->number + 1;
         memset(&task, 0, sizeof task);
         memset(&result, 0, sizeof result);
         /* Every string is copied out NUL-terminated, because they sit back to back in the frame. */
@@ -3180,12 +3188,18 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
         cloudtasks__buf frame = {0};
         unsigned char t = CLOUDTASKS__MSG_EXITED;
+        int took = 1;
         for (i = 0; i < pool->nchildren; i++)
-            if (pool->children[i].pid == pid) { pool->children[i] = pool->children[--pool->nchildren]; break; }
-        if (code != 0 && !pool->stopping) {   /* never spin on processes that die: wait, doubling up to 2 s */
+            if (pool->children[i].pid == pid) {
+                int number = pool->children[i].number;
+                took = pool->shared->took_task[number % CLOUDTASKS__TOOK_SLOTS] == number + 1;
+                pool->children[i] = pool->children[--pool->nchildren];
+                break;
+            }
+        if (!took && !pool->stopping) {   /* died starting up: never spin; wait, doubling up to 2 s */
             pool->backoff = pool->backoff > 0 ? (pool->backoff * 2 > 2 ? 2 : pool->backoff * 2) : 0.1;
             pool->respawn_at = cloudtasks__now() + pool->backoff;
-        } else if (code == 0) {
+        } else if (took) {
             pool->backoff = 0;
         }
         cloudtasks__put_u32(&frame, 0);
@@ -3322,7 +3336,7 @@ typedef struct cloudtasks__supervisor {
     long not_retried, retried, timed_out, exited, memory_exceeded, failed, bad_records, skipped;
     int signal_pipe[2];
     int intake_over;            /* no task will be started any more; the pool was told */
-    int init_failures;          /* task processes in a row whose process_init failed */
+    int init_failures;          /* task processes in a row that died idle before their first task */
     long total;                 /* records in the task file, for the progress line; -1 when not shown */
     double progress_at;
     struct pollfd *fds;
@@ -3595,15 +3609,17 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_pool_frames(cloudtasks__supervisor *s, 
             cloudtasks__set_nonblocking(fd);
             fcntl(fd, F_SETFD, FD_CLOEXEC);
         } else if (type == CLOUDTASKS__MSG_EXITED && (p = cloudtasks__sup_proc(s, pid)) != NULL) {
+            int was_busy;
             cloudtasks__sup_results(s, p);   /* a result written just before the exit */
             if (!p->pid) continue;           /* that result was its last: the entry is already released */
+            was_busy = p->busy;
             if (p->busy)
                 cloudtasks__sup_finished(s, p, p->stop_reason ? p->stop_reason : CLOUDTASKS__OUT_EXITED, value, "", 0);
             else if (!p->retiring && !s->intake_over)
                 cloudtasks__log(value == CLOUDTASKS__INIT_FAILED ? CLOUDTASKS__ERROR : CLOUDTASKS__WARNING,
                                 "Task process #%d (PID %d) exited with status %d while idle%s; it is replaced", p->number, pid, value,
                                 value == CLOUDTASKS__INIT_FAILED ? " (process_init failed)" : "");
-            if (p->tasks == 0 && !p->retiring && !s->intake_over) s->init_failures++;   /* died before its first task */
+            if (!was_busy && p->tasks == 0 && !p->retiring && !s->intake_over) s->init_failures++;   /* died idle, before any task */
             cloudtasks__sup_release(p);
         }
     }
@@ -3705,10 +3721,11 @@ CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
         if (!p->pid || !p->busy || p->stop_reason) continue;
         left = p->started + s->cfg->max_runtime - now;
         if (left < 0) {
-            cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds (actual runtime "
-                            "%.1f seconds); terminating", p->number, p->pid, p->task_id ? p->task_id : "", s->cfg->max_runtime,
-                            now - p->started);
-            cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_TIMED_OUT);
+            cloudtasks__sup_term(s, p, CLOUDTASKS__OUT_TIMED_OUT);   /* unless its result just arrived */
+            if (p->pid && p->busy && p->stop_reason == CLOUDTASKS__OUT_TIMED_OUT)
+                cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d), task %s exceeded max runtime of %g seconds (actual runtime "
+                                "%.1f seconds); terminating", p->number, p->pid, p->task_id ? p->task_id : "", s->cfg->max_runtime,
+                                now - p->started);
         } else if (left < next) next = left;
     }
     if (s->termination_at > 0 && !s->shared->termination) {
