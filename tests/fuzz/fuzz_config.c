@@ -13,12 +13,13 @@
    - cloudtasks__config_load, on the arguments and variables: a model of the documented rules
      (the command line wins over the environment, an empty value counts as unset for text
      settings, --no-X for switches, --X=V or --X V, "--" ends the options, -h/--help/--version,
-     each kind's range, at most CLOUDTASKS__MAX_TASKS_AT_ONCE tasks at once (a default above it is
-     cut to it) and 1e9 GB per task,
-     then the reference's consistency checks) predicts the outcome (run, exit
-     ok, error with a message) and, when it runs, every field, the source of every setting, the
-     text cloudtasks_worker_setting would show (which reads back as the number), and the
-     arguments after "--". A second call must give the same answers.
+     each kind's range, at most CLOUDTASKS__MAX_TASKS_AT_ONCE tasks at once (a default above it
+     is cut to it), at most 1e9 GB per task, then the reference's consistency checks) predicts
+     the outcome (run, exit ok, error with a message) and, when it runs, every field, the source
+     of every setting, the text cloudtasks_worker_setting would show (which reads back as the
+     number), and the arguments after "--". A second call must give the same answers, and so
+     must a third with every setting given on the command line also set, to a value no setting
+     accepts, in the environment (the command line wins).
    config_load copies the provider (upper-cased) with the library's allocator and keeps it for the
    process's life (by design); the target frees it after each call.
    A failed check prints what differed and aborts, which libFuzzer reports as a crash.
