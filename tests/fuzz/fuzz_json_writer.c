@@ -213,36 +213,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
 }
 
-#ifdef FUZZ_REPLAY_MAIN
-static int replay(const char *name, FILE *f) {
-    size_t cap = 4096, n = 0;
-    uint8_t *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        uint8_t *g = realloc(buf, cap *= 2);
-        if (!g) free(buf);
-        buf = g;
-    }
-    if (!buf) { fprintf(stderr, "replay: out of memory\n"); return 1; }
-    uint8_t *exact = malloc(n ? n : 1);
-    if (!exact) { free(buf); return 1; }
-    memcpy(exact, buf, n);
-    free(buf);
-    fprintf(stderr, "replay: %s (%zu bytes)\n", name, n);
-    LLVMFuzzerTestOneInput(exact, n);
-    free(exact);
-    return 0;
-}
-int main(int argc, char **argv) {
-    int rc = 0;
-    if (argc < 2) return replay("<stdin>", stdin);
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (!f) { fprintf(stderr, "replay: cannot open %s\n", argv[i]); rc = 1; continue; }
-        rc |= replay(argv[i], f);
-        fclose(f);
-    }
-    return rc;
-}
-#endif
+#include "replay_main.h"
