@@ -2213,6 +2213,7 @@ typedef struct cloudtasks__config {
     const char *values[40];     /* each option's resolved text, for cloudtasks_worker_setting (NULL: unset) */
     int from_cli[40];           /* where each value came from: 0 default, 1 command line, 2 environment */
     char numbers[40][32];       /* the text of resolved numbers */
+    char *owned[40];            /* the copies of the given texts; freed by cloudtasks__config_free */
 } cloudtasks__config;
 
 #define CLOUDTASKS__UNSET (-1.0)  /* numbers: every option that may be unset is >= 0 when set */
@@ -2335,10 +2336,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__set_option(cloudtasks__config *c, const clou
     switch (o->kind) {
     case CLOUDTASKS__OPT_STRING: *(const char **)(void *)field = text; return 1;
     case CLOUDTASKS__OPT_UPPER: {
-        char *u = cloudtasks__strdup(text), *q;
-        if (!u) { cloudtasks__buf_puts(why, "out of memory"); return 0; }
-        for (q = u; *q; q++) if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 32);
-        *(const char **)(void *)field = u;     /* lives as long as the process */
+        char *q = (char *)text;                /* the caller's own copy, upper-cased in place */
+        for (; *q; q++) if (*q >= 'a' && *q <= 'z') *q = (char)(*q - 32);
+        *(const char **)(void *)field = text;
         return 1;
     }
     case CLOUDTASKS__OPT_BOOL:
@@ -2397,6 +2397,12 @@ CLOUDTASKS__PRIVATE void cloudtasks__print_help(const char *program) {
 }
 
 enum { CLOUDTASKS__CONFIG_RUN = 0, CLOUDTASKS__CONFIG_EXIT_OK = 1, CLOUDTASKS__CONFIG_EXIT_ERROR = 2 };
+
+/* Frees what cloudtasks__config_load copied (also after it failed). */
+CLOUDTASKS__PRIVATE void cloudtasks__config_free(cloudtasks__config *c) {
+    size_t i;
+    for (i = 0; i < sizeof c->owned / sizeof c->owned[0]; i++) { CLOUDTASKS_FREE(c->owned[i]); c->owned[i] = NULL; }
+}
 
 /* argv and the environment into *c. Returns RUN, or EXIT_OK after --help/--version, or
    EXIT_ERROR with the message in why. */
@@ -2458,6 +2464,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
             c->from_cli[i] = 2;
         }
         if (!text) continue;
+        /* a copy: argv and the environment may change under a task (setenv) */
+        if (!(c->owned[i] = cloudtasks__strdup(text))) { cloudtasks__buf_puts(why, "out of memory"); return CLOUDTASKS__CONFIG_EXIT_ERROR; }
+        text = c->owned[i];
         if (!cloudtasks__set_option(c, o, text, source, why)) return CLOUDTASKS__CONFIG_EXIT_ERROR;
         given[i] = text;
     }
@@ -2749,11 +2758,18 @@ CLOUDTASKS__PRIVATE void cloudtasks__channel_free(cloudtasks__channel *ch) {
     cloudtasks__buf_free(&ch->out);
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__frame_begin(cloudtasks__channel *ch, int type) {
+/* Starts a frame of the given type in b and returns where it begins, for cloudtasks__patch_length
+   to fill in its length once the payload is written. */
+CLOUDTASKS__PRIVATE size_t cloudtasks__frame_open(cloudtasks__buf *b, int type) {
+    size_t start = b->len;
     unsigned char t = (unsigned char)type;
-    ch->frame_start = ch->out.len;
-    cloudtasks__put_u32(&ch->out, 0);
-    cloudtasks__buf_append(&ch->out, &t, 1);
+    cloudtasks__put_u32(b, 0);
+    cloudtasks__buf_append(b, &t, 1);
+    return start;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__frame_begin(cloudtasks__channel *ch, int type) {
+    ch->frame_start = cloudtasks__frame_open(&ch->out, type);
 }
 
 CLOUDTASKS__PRIVATE void cloudtasks__frame_end(cloudtasks__channel *ch) { cloudtasks__patch_length(&ch->out, ch->frame_start); }
@@ -2905,10 +2921,8 @@ CLOUDTASKS__DEF const char *cloudtasks_worker_setting(const cloudtasks_worker *w
    result over CLOUDTASKS_MAX_RESULT_BYTES is cut and sent as a JSON string saying so, so the event
    that carries it is still one JSON object. */
 CLOUDTASKS__PRIVATE void cloudtasks__task_reply(cloudtasks__buf *out, int outcome, cloudtasks_result *r, const char *task_id) {
-    unsigned char t = CLOUDTASKS__MSG_RESULT, o = (unsigned char)outcome;
-    size_t start = out->len;
-    cloudtasks__put_u32(out, 0);
-    cloudtasks__buf_append(out, &t, 1);
+    unsigned char o = (unsigned char)outcome;
+    size_t start = cloudtasks__frame_open(out, CLOUDTASKS__MSG_RESULT);
     cloudtasks__buf_append(out, &o, 1);
     if (outcome == CLOUDTASKS__OUT_FAILED || outcome == CLOUDTASKS__OUT_NO_MEMORY) {
         const char *why = r->error.len ? r->error.data
@@ -3102,12 +3116,22 @@ CLOUDTASKS__PRIVATE int cloudtasks__pool_send(cloudtasks__pool *pool, cloudtasks
     return 0;
 }
 
+/* Tells the supervisor about a process: PROCESS (with its socket attached) or EXITED. */
+CLOUDTASKS__PRIVATE void cloudtasks__pool_tell(cloudtasks__pool *pool, int type, pid_t pid, int value, int fd) {
+    cloudtasks__buf frame = {0};
+    size_t start = cloudtasks__frame_open(&frame, type);
+    cloudtasks__put_u32(&frame, (uint32_t)pid);
+    cloudtasks__put_u32(&frame, (uint32_t)value);
+    cloudtasks__patch_length(&frame, start);
+    if (frame.oom || cloudtasks__pool_send(pool, &frame, fd) < 0) pool->sup.closed = 1;
+    cloudtasks__buf_free(&frame);
+}
+
 /* Forks a task process. The child keeps only its socket (and what the program had open before
    the worker started) and dies with the pool; the parent hands the other end to the supervisor. */
 CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool) {
     int sv[2], number = pool->next_number;
     pid_t pid;
-    cloudtasks__buf frame = {0};
     if (pool->nchildren == pool->cap) {
         size_t cap = pool->cap * 2 + 4;
         cloudtasks__child *c = (cloudtasks__child *)CLOUDTASKS_REALLOC(pool->children, cap * sizeof *c);
@@ -3165,17 +3189,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__pool_spawn(cloudtasks__pool *pool) {
     pool->children[pool->nchildren].term_sent = 0;
     pool->children[pool->nchildren].kill_sent = 0;
     pool->nchildren++;
-    {
-        unsigned char t = CLOUDTASKS__MSG_PROCESS;
-        cloudtasks__put_u32(&frame, 0);
-        cloudtasks__buf_append(&frame, &t, 1);
-        cloudtasks__put_u32(&frame, (uint32_t)pid);
-        cloudtasks__put_u32(&frame, (uint32_t)number);
-        cloudtasks__patch_length(&frame, 0);
-    }
-    if (frame.oom || cloudtasks__pool_send(pool, &frame, sv[0]) < 0) pool->sup.closed = 1;
+    cloudtasks__pool_tell(pool, CLOUDTASKS__MSG_PROCESS, pid, number, sv[0]);
     close(sv[0]);
-    cloudtasks__buf_free(&frame);
     return 0;
 }
 
@@ -3186,8 +3201,6 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         size_t i;
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? -WTERMSIG(status) : -1;
-        cloudtasks__buf frame = {0};
-        unsigned char t = CLOUDTASKS__MSG_EXITED;
         int took = 1;
         for (i = 0; i < pool->nchildren; i++)
             if (pool->children[i].pid == pid) {
@@ -3202,13 +3215,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_reap(cloudtasks__pool *pool) {
         } else if (took) {
             pool->backoff = 0;
         }
-        cloudtasks__put_u32(&frame, 0);
-        cloudtasks__buf_append(&frame, &t, 1);
-        cloudtasks__put_u32(&frame, (uint32_t)pid);
-        cloudtasks__put_u32(&frame, (uint32_t)code);
-        cloudtasks__patch_length(&frame, 0);
-        if (frame.oom || cloudtasks__pool_send(pool, &frame, -1) < 0) pool->sup.closed = 1;
-        cloudtasks__buf_free(&frame);
+        cloudtasks__pool_tell(pool, CLOUDTASKS__MSG_EXITED, pid, code, -1);
     }
 }
 
@@ -3902,39 +3909,32 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
     }
 }
 
-CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtasks_worker_desc *desc) {
-    static cloudtasks__config cfg;   /* lives as long as the task processes that read it */
+/* Everything after the configuration: the processes, the loop, the clean-up. Returns the exit code. */
+CLOUDTASKS__PRIVATE int cloudtasks__worker_start(const cloudtasks__config *cfg, const cloudtasks_worker_desc *desc) {
     cloudtasks__supervisor s;
     cloudtasks__buf why = {0};
     cloudtasks__pool pool;
     struct sigaction sa, old_int, old_term, old_pipe;
     sigset_t old_mask;
-    int sv[2], rc;
+    int sv[2];
     size_t i;
-    if (!desc || !desc->task) { cloudtasks__log(CLOUDTASKS__ERROR, "cloudtasks_worker_run: no task function given"); return 1; }
-    rc = cloudtasks__config_load(&cfg, argc, argv, &why);
-    if (rc != CLOUDTASKS__CONFIG_RUN) {
-        if (rc == CLOUDTASKS__CONFIG_EXIT_ERROR) cloudtasks__log(CLOUDTASKS__ERROR, "%s", why.data ? why.data : "out of memory");
-        cloudtasks__buf_free(&why);
-        return rc == CLOUDTASKS__CONFIG_EXIT_OK ? 0 : 1;
-    }
-    if (cfg.verbose) cloudtasks__log_level = CLOUDTASKS__DEBUG;
-    cloudtasks__sup_log_config(&cfg);
-    if (!cfg.task_file) {
+    if (cfg->verbose) cloudtasks__log_level = CLOUDTASKS__DEBUG;
+    cloudtasks__sup_log_config(cfg);
+    if (!cfg->task_file) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: the %s queue provider is not available in this version "
-                        "of cloudtasks.h yet; run from a task file with --task-file", cfg.provider);
+                        "of cloudtasks.h yet; run from a task file with --task-file", cfg->provider);
         return 1;
     }
-    if (cfg.event_log_to_queue) {
+    if (cfg->event_log_to_queue) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: event queues are not available in this version of "
                         "cloudtasks.h yet; use --no-event-log-to-queue");
         return 1;
     }
-    if (cfg.simulate_after >= 0 && cfg.simulate_delay < 0)
+    if (cfg->simulate_after >= 0 && cfg->simulate_delay < 0)
         cloudtasks__log(CLOUDTASKS__WARNING, "Simulating spot termination after but no delay specified; tasks will never be killed");
 
     memset(&s, 0, sizeof s);
-    s.cfg = &cfg;
+    s.cfg = cfg;
     s.desc = desc;
     s.shared = (cloudtasks__shared *)mmap(NULL, sizeof *s.shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (s.shared == MAP_FAILED) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot map the shared flags page"); return 1; }
@@ -3966,7 +3966,7 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
         prctl(PR_SET_PDEATHSIG, SIGKILL);
 #endif
         memset(&pool, 0, sizeof pool);
-        pool.cfg = &cfg;
+        pool.cfg = cfg;
         pool.desc = desc;
         pool.shared = s.shared;
         cloudtasks__channel_init(&pool.sup, sv[1]);
@@ -3997,30 +3997,30 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     }
 
     s.events.fd = -1;
-    s.events.path = cfg.event_log_file;
+    s.events.path = cfg->event_log_file;
     if (gethostname(s.events.hostname, sizeof s.events.hostname - 1) != 0) cloudtasks__copy(s.events.hostname, sizeof s.events.hostname, "unknown");
     s.exit_code = 0;
-    if (cfg.event_log_to_file) {
-        s.events.fd = open(cfg.event_log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (cfg->event_log_to_file) {
+        s.events.fd = open(cfg->event_log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (s.events.fd < 0) {
             char e[128];
-            cloudtasks__log(CLOUDTASKS__ERROR, "Error opening event log file: %s: %s", cfg.event_log_file, cloudtasks__errno_text(errno, e, sizeof e));
+            cloudtasks__log(CLOUDTASKS__ERROR, "Error opening event log file: %s: %s", cfg->event_log_file, cloudtasks__errno_text(errno, e, sizeof e));
             s.exit_code = 1;
         }
     }
-    if (s.exit_code == 0 && !cloudtasks__taskfile_open(&s.source, cfg.task_file, &why)) {
+    if (s.exit_code == 0 && !cloudtasks__taskfile_open(&s.source, cfg->task_file, &why)) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing local task queue: %s", why.data ? why.data : "out of memory");
         cloudtasks__event_message(&s.events, "fatal_exception", why.data ? why.data : "out of memory");
         cloudtasks__events_flush(&s.events);
         s.exit_code = 1;
     }
     cloudtasks__buf_free(&why);
-    s.capacity = (size_t)cfg.num_simultaneous;
+    s.capacity = (size_t)cfg->num_simultaneous;
     if (s.exit_code == 0) {
         s.start = s.last_task_at = cloudtasks__now();
-        s.to_skip = cfg.tasks_to_skip > 0 ? (long)cfg.tasks_to_skip : 0;
-        s.total = isatty(2) ? cloudtasks__taskfile_count(cfg.task_file) : -1;
-        if (cfg.simulate_after >= 0) s.termination_at = s.start + cfg.simulate_after;
+        s.to_skip = cfg->tasks_to_skip > 0 ? (long)cfg->tasks_to_skip : 0;
+        s.total = isatty(2) ? cloudtasks__taskfile_count(cfg->task_file) : -1;
+        if (cfg->simulate_after >= 0) s.termination_at = s.start + cfg->simulate_after;
         s.exit_code = cloudtasks__supervise(&s);
         cloudtasks__sup_progress(&s, 1);
     }
@@ -4045,6 +4045,19 @@ CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtask
     close(s.signal_pipe[1]);
     munmap((void *)s.shared, sizeof *s.shared);
     return s.exit_code;
+}
+
+CLOUDTASKS__DEF int cloudtasks_worker_run(int argc, char **argv, const cloudtasks_worker_desc *desc) {
+    cloudtasks__config cfg;
+    cloudtasks__buf why = {0};
+    int rc;
+    if (!desc || !desc->task) { cloudtasks__log(CLOUDTASKS__ERROR, "cloudtasks_worker_run: no task function given"); return 1; }
+    rc = cloudtasks__config_load(&cfg, argc, argv, &why);
+    if (rc == CLOUDTASKS__CONFIG_EXIT_ERROR) cloudtasks__log(CLOUDTASKS__ERROR, "%s", why.data ? why.data : "out of memory");
+    cloudtasks__buf_free(&why);
+    rc = rc == CLOUDTASKS__CONFIG_RUN ? cloudtasks__worker_start(&cfg, desc) : rc == CLOUDTASKS__CONFIG_EXIT_OK ? 0 : 1;
+    cloudtasks__config_free(&cfg);
+    return rc;
 }
 
 CLOUDTASKS__DEF int cloudtasks_worker_main(int argc, char **argv, cloudtasks_task_fn fn, void *user) {

@@ -244,7 +244,7 @@ static void check_run(const cloudtasks__config *c, const model *m, int argc, cha
             const char *v = *(const char *const *)(const void *)field;
             if (strcmp(o->flag, "queue-name") == 0 && !t) t = m->text[opt_index("job-id")];
             if (!t && strcmp(o->flag, "event-log-file") == 0) CHECK_WHY(v && strcmp(v, "events.log") == 0, what);
-            else CHECK_WHY(t ? v == t : v == NULL, what);   /* points at the argument or variable itself */
+            else CHECK_WHY(t ? v && v != t && strcmp(v, t) == 0 : v == NULL, what);   /* a copy of the argument or variable */
             CHECK_WHY(c->values[i] == v, what);
             break;
         }
@@ -269,7 +269,7 @@ static void check_run(const cloudtasks__config *c, const model *m, int argc, cha
             double v = *(const double *)(const void *)field;
             if (t) {
                 CHECK_WHY(same_double(v, m->number[i]), what);
-                CHECK_WHY(c->values[i] == t, what);   /* a number reads as it was written */
+                CHECK_WHY(c->values[i] && strcmp(c->values[i], t) == 0, what);   /* a number reads as it was written */
             } else {
                 double x;
                 if (strcmp(o->flag, "num-simultaneous-tasks") == 0) {
@@ -348,7 +348,7 @@ static void call_and_check(int argc, char **args, const model *m) {
     if (rc == CLOUDTASKS__CONFIG_RUN) check_run(&c, m, argc, args);
     /* the provider is the one allocation config_load keeps: it clears the config first, so on
        every path the field is NULL or that copy */
-    if (c.provider) free((void *)c.provider);
+    cloudtasks__config_free(&c);
     cloudtasks__buf_free(&why);
 }
 

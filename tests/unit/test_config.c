@@ -52,7 +52,7 @@ typedef struct run {
 } run;
 
 static void run_free(run *r) {
-    free((void *)r->c.provider);     /* the only value config_load allocates (upper-cased) */
+    cloudtasks__config_free(&r->c);   /* the copies config_load made */
     r->c.provider = NULL;
     cloudtasks__buf_free(&r->why);
 }
@@ -169,7 +169,7 @@ static void test_defaults_task_file(void) {
     /* only the task file was set, from the command line; the rest are defaults */
     for (i = 0; i < CLOUDTASKS__OPTION_COUNT; i++) T_CHECK_INT(r.c.from_cli[i], (int)i == opt_index("task-file") ? 1 : 0);
     /* the resolved text of every setting, defaults included; NULL when unset */
-    T_CHECK(r.c.values[opt_index("task-file")] == r.argv[2]);
+    T_CHECK_STR(r.c.values[opt_index("task-file")], r.argv[2]);
     T_CHECK(r.c.values[opt_index("provider")] == NULL);
     T_CHECK(r.c.values[opt_index("project-id")] == NULL);
     T_CHECK(r.c.values[opt_index("job-id")] == NULL);
@@ -528,9 +528,9 @@ static void test_manager_exports(void) {
     T_CHECK_INT(r.c.retry_on_exception, 1);
     NUM(r.c.keepalive_interval, 30);
     NUM(r.c.max_memory_gb, 4);
-    /* strings point at the variables' own text; numbers read as they were written */
-    T_CHECK(r.c.job_id == getenv("RMS_CLOUD_TASKS_JOB_ID"));
-    T_CHECK(r.c.values[opt_index("queue-name")] == getenv("RMS_CLOUD_TASKS_QUEUE_NAME"));
+    /* strings are the variables' text; numbers read as they were written */
+    T_CHECK_STR(r.c.job_id, getenv("RMS_CLOUD_TASKS_JOB_ID"));
+    T_CHECK_STR(r.c.values[opt_index("queue-name")], getenv("RMS_CLOUD_TASKS_QUEUE_NAME"));
     T_CHECK_STR(r.c.values[opt_index("provider")], "AWS");
     T_CHECK_STR(r.c.values[opt_index("price")], "0.1008");
     T_CHECK_STR(r.c.values[opt_index("memory")], "8.0");
@@ -915,18 +915,22 @@ static void test_user_args(void) {
     run_free(&r);
 }
 
-/* Values point into argv and the environment strings; nothing is copied (but the provider). */
+/* Values are copies: argv and the environment may change under a task (setenv) and the settings
+   the task reads must not. */
 static void test_pointer_semantics(void) {
     run r;
     clear_env();
     setenv("RMS_CLOUD_TASKS_INSTANCE_TYPE", "m7i.large", 1);
     load(&r, "--task-file", "t.json", "--job-id=abc", "--queue-name", "q", NULL);
     OK_RUN(&r);
-    T_CHECK(r.c.task_file == r.argv[2]);
-    T_CHECK(r.c.job_id == r.argv[3] + 9);
-    T_CHECK(r.c.queue_name == r.argv[5]);
-    T_CHECK(r.c.instance_type == getenv("RMS_CLOUD_TASKS_INSTANCE_TYPE"));
-    T_CHECK(r.c.values[opt_index("task-file")] == r.argv[2]);
+    T_CHECK_STR(r.c.task_file, "t.json");
+    T_CHECK(r.c.task_file != r.argv[2]);
+    T_CHECK_STR(r.c.job_id, "abc");
+    T_CHECK_STR(r.c.queue_name, "q");
+    T_CHECK_STR(r.c.instance_type, "m7i.large");
+    setenv("RMS_CLOUD_TASKS_INSTANCE_TYPE", "changed-after-load", 1);
+    T_CHECK_STR(r.c.instance_type, "m7i.large");
+    T_CHECK(r.c.values[opt_index("task-file")] == r.c.task_file);
     T_CHECK(r.c.values[opt_index("instance-type")] == r.c.instance_type);
     T_CHECK_INT(r.c.from_cli[opt_index("instance-type")], 2);
     T_CHECK_INT(r.c.from_cli[opt_index("job-id")], 1);
