@@ -362,13 +362,9 @@ CLOUDTASKS_API int cloudtasks_worker_run(int argc, char **argv, const cloudtasks
 #if defined(__GNUC__) || defined(__clang__)
 #  define CLOUDTASKS__PRIVATE static __attribute__((unused))
 #  define CLOUDTASKS__PRINTF(f, a) __attribute__((format(printf, f, a)))
-#  define CLOUDTASKS__LIKELY(x) __builtin_expect(!!(x), 1)
-#  define CLOUDTASKS__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
 #  define CLOUDTASKS__PRIVATE static
 #  define CLOUDTASKS__PRINTF(f, a)
-#  define CLOUDTASKS__LIKELY(x) (x)
-#  define CLOUDTASKS__UNLIKELY(x) (x)
 #endif
 
 #ifdef CLOUDTASKS_STATIC
@@ -821,7 +817,6 @@ struct cloudtasks_json_doc {
 };
 
 #define CLOUDTASKS__JSON_PLAIN 1           /* ASCII that stands for itself inside a string */
-#define CLOUDTASKS__JSON_COPY 2            /* anything but '"' and '\\' */
 static const unsigned char cloudtasks__json_class[256] = {
     2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,
     3,3,0,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,3,
@@ -2216,8 +2211,10 @@ typedef struct cloudtasks__config {
     char *owned[40];            /* the copies of the given texts; freed by cloudtasks__config_free */
 } cloudtasks__config;
 
-#define CLOUDTASKS__UNSET (-1.0)  /* numbers: every option that may be unset is >= 0 when set */
-#define CLOUDTASKS__MAX_TASKS_AT_ONCE 4096
+enum {
+    CLOUDTASKS__UNSET = -1,              /* numbers: every option that may be unset is >= 0 when set */
+    CLOUDTASKS__MAX_TASKS_AT_ONCE = 4096
+};
 
 typedef struct cloudtasks__option {
     const char *flag, *env;
@@ -2286,7 +2283,7 @@ static const cloudtasks__option cloudtasks__options[] = {
      "exit once no task has arrived for this many seconds"},
     {"verbose", NULL, CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(verbose), "false", "log debug messages too (-v)"},
 };
-#define CLOUDTASKS__OPTION_COUNT (sizeof cloudtasks__options / sizeof cloudtasks__options[0])
+enum { CLOUDTASKS__OPTION_COUNT = sizeof cloudtasks__options / sizeof cloudtasks__options[0] };
 /* cloudtasks__config keeps a value per option: a table that outgrows it fails to compile */
 typedef char cloudtasks__options_fit[CLOUDTASKS__OPTION_COUNT <= sizeof ((cloudtasks__config *)0)->values /
                                      sizeof ((cloudtasks__config *)0)->values[0] ? 1 : -1];
@@ -4067,6 +4064,24 @@ CLOUDTASKS__DEF int cloudtasks_worker_main(int argc, char **argv, cloudtasks_tas
     desc.user = user;
     return cloudtasks_worker_run(argc, argv, &desc);
 }
+
+
+/* The private macros end with the implementation, so a unity build sees none of them. */
+#undef CLOUDTASKS__AT
+#undef CLOUDTASKS__DEF
+#undef CLOUDTASKS__EXACT
+#undef CLOUDTASKS__HAS_LESS
+#undef CLOUDTASKS__HAS_ZERO
+#undef CLOUDTASKS__HIGHS
+#undef CLOUDTASKS__INIT_FAILED
+#undef CLOUDTASKS__JSON_PLAIN
+#undef CLOUDTASKS__MAX_FRAME
+#undef CLOUDTASKS__ONES
+#undef CLOUDTASKS__PRINTF
+#undef CLOUDTASKS__PRIVATE
+#undef CLOUDTASKS__SWAR
+#undef CLOUDTASKS__TERM_GRACE
+#undef CLOUDTASKS__TOOK_SLOTS
 
 #endif /* CLOUDTASKS_IMPLEMENTATION_ONCE */
 #endif /* CLOUDTASKS_IMPLEMENTATION */
