@@ -40,28 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const uint8_t *cur_data;
-static size_t cur_size;
-
-static void dump(const char *what, const void *p, size_t n) {
-    const unsigned char *s = (const unsigned char *)p;
-    size_t show = n < 512 ? n : 512;
-    fprintf(stderr, "  %s (%zu bytes): \"", what, n);
-    for (size_t i = 0; i < show; i++) {
-        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\') fputc(s[i], stderr);
-        else fprintf(stderr, "\\x%02x", s[i]);
-    }
-    fprintf(stderr, "\"%s\n", show < n ? "..." : "");
-}
-
-static void fail(int line, const char *cond, const char *why) {
-    fprintf(stderr, "\nfuzz_config.c:%d: check failed: %s%s%s\n", line, cond, why ? " -- " : "", why ? why : "");
-    dump("input", cur_data, cur_size);
-    fflush(stderr);
-    abort();
-}
-#define CHECK(cond) do { if (!(cond)) fail(__LINE__, #cond, NULL); } while (0)
-#define CHECK_WHY(cond, why) do { if (!(cond)) fail(__LINE__, #cond, why); } while (0)
+#include "fuzz_common.h"
 
 static int same_double(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 

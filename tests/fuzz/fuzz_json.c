@@ -36,28 +36,7 @@
 #define FUZZ_JSON_TOLERATE_WRITER_DEPTH 0
 #endif
 
-static const uint8_t *cur_data; /* the input being run, for the failure report */
-static size_t cur_size;
-
-static void dump(const char *what, const void *p, size_t n) {
-    const unsigned char *s = p;
-    size_t show = n < 512 ? n : 512;
-    fprintf(stderr, "  %s (%zu bytes): \"", what, n);
-    for (size_t i = 0; i < show; i++) {
-        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' && s[i] != '\\') fputc(s[i], stderr);
-        else fprintf(stderr, "\\x%02x", s[i]);
-    }
-    fprintf(stderr, "\"%s\n", show < n ? "..." : "");
-}
-
-static void fail(int line, const char *cond, const char *why) {
-    fprintf(stderr, "\nfuzz_json.c:%d: check failed: %s%s%s\n", line, cond, why ? " -- " : "", why ? why : "");
-    dump("input", cur_data, cur_size);
-    fflush(stderr);
-    abort();
-}
-#define CHECK(cond) do { if (!(cond)) fail(__LINE__, #cond, NULL); } while (0)
-#define CHECK_WHY(cond, why) do { if (!(cond)) fail(__LINE__, #cond, why); } while (0)
+#include "fuzz_common.h"
 
 /* Strict UTF-8 (RFC 3629): shortest forms only, no surrogates, nothing above U+10FFFF. */
 static int valid_utf8(const unsigned char *s, size_t n) {

@@ -22,22 +22,6 @@
 
 #define LIT(s) (s), (sizeof(s) - 1)
 
-/* A printable form of some bytes, for diagnostics (four rotating buffers). */
-static const char *show(const char *s, size_t len) {
-    static char bufs[4][200];
-    static int which;
-    char *b = bufs[which++ & 3];
-    size_t o = 0, i;
-    for (i = 0; i < len && o < sizeof bufs[0] - 12; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') b[o++] = (char)c;
-        else o += (size_t)snprintf(b + o, 8, "\\x%02X", c);
-    }
-    if (i < len) { memcpy(b + o, "...", 3); o += 3; }
-    b[o] = 0;
-    return b;
-}
-
 /* The buffer holds exactly want[0..wlen), NUL-terminated if non-empty. */
 static void buf_is(int line, const cloudtasks__buf *b, const char *want, size_t wlen) {
     if (b->oom) { printf("#   %s:%d: buffer is out of memory\n", __FILE__, line); t_failures_in_test++; return; }

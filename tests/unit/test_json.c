@@ -38,22 +38,6 @@ static const char *shared_dir(void) {
     return s && *s ? s : "../shared";
 }
 
-/* A printable form of some bytes, for diagnostics (four rotating buffers). */
-static const char *show(const char *s, size_t len) {
-    static char bufs[4][160];
-    static int which;
-    char *b = bufs[which++ & 3];
-    size_t o = 0, i;
-    for (i = 0; i < len && o < sizeof bufs[0] - 12; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') b[o++] = (char)c;
-        else o += (size_t)snprintf(b + o, 8, "\\x%02X", c);
-    }
-    if (i < len) { memcpy(b + o, "...", 3); o += 3; }
-    b[o] = 0;
-    return b;
-}
-
 static void fail_line(int line, const char *fmt, const char *a, const char *b) {
     printf("#   %s:%d: ", __FILE__, line);
     printf(fmt, a, b);

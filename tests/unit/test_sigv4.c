@@ -30,21 +30,6 @@
 /* ---------------------------------------------------------------------------------------------
    helpers */
 
-static const char *show(const char *s, size_t len) {
-    static char bufs[4][600];
-    static int which;
-    char *b = bufs[which++ & 3];
-    size_t o = 0, i;
-    for (i = 0; i < len && o < sizeof bufs[0] - 12; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') b[o++] = (char)c;
-        else o += (size_t)snprintf(b + o, 8, "\\x%02X", c);
-    }
-    if (i < len) { memcpy(b + o, "...", 3); o += 3; }
-    b[o] = 0;
-    return b;
-}
-
 /* The canonical request as cloudtasks_sigv4_authorization() builds it, from the same private
    pieces (for diagnostics: printed next to botocore's when a vector fails). */
 static void our_canonical_request(const cloudtasks_sigv4_request *req, cloudtasks__buf *canon) {

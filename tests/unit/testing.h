@@ -23,4 +23,21 @@ static int t_failed_tests;
     t_failed_tests += t_failures_in_test != 0; fflush(stdout); } while (0)
 #define T_SKIP(name, why) printf("ok - %s # SKIP %s\n", name, why)
 #define T_EXIT() return t_failed_tests ? 1 : 0
+
+/* A printable form of some bytes for diagnostics; four rotating buffers, so a message may show
+   several at once. */
+static inline const char *show(const char *s, size_t len) {
+    static char bufs[4][600];
+    static int which;
+    char *b = bufs[which++ & 3];
+    size_t o = 0, i;
+    for (i = 0; i < len && o < sizeof bufs[0] - 12; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') b[o++] = (char)c;
+        else o += (size_t)snprintf(b + o, 8, "\\x%02X", c);
+    }
+    if (i < len) { memcpy(b + o, "...", 3); o += 3; }
+    b[o] = 0;
+    return b;
+}
 #endif
