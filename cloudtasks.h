@@ -2566,7 +2566,6 @@ typedef struct cloudtasks__events {
     const char *path;
     char hostname[256];
     cloudtasks__buf line;       /* records not yet written */
-    size_t record_start;        /* where the record being built begins */
 } cloudtasks__events;
 
 CLOUDTASKS__PRIVATE void cloudtasks__event_begin(cloudtasks__events *ev, const char *type) {
@@ -2575,7 +2574,6 @@ CLOUDTASKS__PRIVATE void cloudtasks__event_begin(cloudtasks__events *ev, const c
     int32_t micros;
     cloudtasks__wall(&seconds, &micros);
     cloudtasks__format_iso8601(stamp, seconds, micros);
-    ev->record_start = ev->line.len;
     cloudtasks__buf_puts(&ev->line, "{\"timestamp\": \"");
     cloudtasks__buf_puts(&ev->line, stamp);
     cloudtasks__buf_puts(&ev->line, "\", \"hostname\": ");
@@ -3333,7 +3331,7 @@ typedef struct cloudtasks__supervisor {
     size_t nprocs;
     size_t capacity;            /* tasks at once */
     size_t active;
-    double start, termination_at, kill_at, grace_deadline, last_task_at;
+    double start, termination_at, kill_at, grace_deadline;
     double idle_since;          /* when the queue last answered with nothing (0: it has not); task files end instead */
     long to_skip, started_tasks;
     int source_done, limit_reached, shutdown, immediate, killed, exit_code;
@@ -3395,7 +3393,6 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cl
     cloudtasks__channel_flush(&p->ch);
     s->active++;
     s->started_tasks++;
-    s->last_task_at = p->started;
     cloudtasks__log(CLOUDTASKS__DEBUG, "Started task %s on worker #%d (PID %d)", p->task_id ? p->task_id : "?", p->number, p->pid);
 }
 
@@ -3462,6 +3459,14 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
     }
 }
 
+/* The fields every task event starts with, in the reference's order. */
+CLOUDTASKS__PRIVATE void cloudtasks__event_task(cloudtasks__events *ev, const char *type, const char *id, int retry, double elapsed) {
+    cloudtasks__event_begin(ev, type);
+    cloudtasks__event_string(ev, "task_id", id, strlen(id));
+    cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
+    cloudtasks__event_number(ev, "elapsed_time", elapsed);
+}
+
 /* One task ended: log it and write its event, then (for a queue) acknowledge or retry it. Events
    are flushed before any acknowledgement, so a crash between the two repeats the task rather than
    losing its record. */
@@ -3477,10 +3482,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         retry = outcome == CLOUDTASKS__OUT_RETRY;
         if (retry) s->retried++; else s->not_retried++;
         cloudtasks__log(CLOUDTASKS__DEBUG, "Task %s completed in %.3f s; %s", id, elapsed, retry ? "retrying" : "not retrying");
-        cloudtasks__event_begin(ev, "task_completed");
-        cloudtasks__event_string(ev, "task_id", id, strlen(id));
-        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
-        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_task(ev, "task_completed", id, retry, elapsed);
         if (doc) { cloudtasks__event_key(ev, "result"); cloudtasks__buf_json_line(&ev->line, payload, len); }
         else if (len == 4 && memcmp(payload, "null", 4) == 0) cloudtasks__event_raw(ev, "result", "null");
         else cloudtasks__event_string(ev, "result", payload, len);   /* never a broken record */
@@ -3496,10 +3498,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         cloudtasks__log(CLOUDTASKS__WARNING, "Task %s %s after %.1f seconds: %.*s; %s", id,
                         outcome == CLOUDTASKS__OUT_NO_MEMORY ? "ran out of memory" : "failed", elapsed, (int)(len < 300 ? len : 300),
                         payload, retry ? "retrying" : "not retrying");
-        cloudtasks__event_begin(ev, "task_exception");
-        cloudtasks__event_string(ev, "task_id", id, strlen(id));
-        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
-        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_task(ev, "task_exception", id, retry, elapsed);
         cloudtasks__event_string(ev, "exception", payload, len);
         cloudtasks__event_end(ev);
         break;
@@ -3507,10 +3506,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         retry = s->cfg->retry_on_timeout;
         s->timed_out++;
         cloudtasks__log(CLOUDTASKS__WARNING, "Task %s will %sbe retried", id, retry ? "" : "not ");
-        cloudtasks__event_begin(ev, "task_timed_out");
-        cloudtasks__event_string(ev, "task_id", id, strlen(id));
-        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
-        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_task(ev, "task_timed_out", id, retry, elapsed);
         cloudtasks__event_end(ev);
         break;
     default: {
@@ -3525,10 +3521,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
         else
             cloudtasks__log(CLOUDTASKS__WARNING, "Worker #%d (PID %d) processing task \"%s\" exited prematurely in %.1f seconds with "
                             "exit code %d; %s", p->number, p->pid, id, elapsed, code, retry ? "retrying" : "not retrying");
-        cloudtasks__event_begin(ev, "task_exited");
-        cloudtasks__event_string(ev, "task_id", id, strlen(id));
-        cloudtasks__event_raw(ev, "retry", retry ? "true" : "false");
-        cloudtasks__event_number(ev, "elapsed_time", elapsed);
+        cloudtasks__event_task(ev, "task_exited", id, retry, elapsed);
         cloudtasks__event_number(ev, "exit_code", code);
         cloudtasks__event_end(ev);
         break;
@@ -4014,7 +4007,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__worker_start(const cloudtasks__config *cfg, 
     cloudtasks__buf_free(&why);
     s.capacity = (size_t)cfg->num_simultaneous;
     if (s.exit_code == 0) {
-        s.start = s.last_task_at = cloudtasks__now();
+        s.start = cloudtasks__now();
         s.to_skip = cfg->tasks_to_skip > 0 ? (long)cfg->tasks_to_skip : 0;
         s.total = isatty(2) ? cloudtasks__taskfile_count(cfg->task_file) : -1;
         if (cfg->simulate_after >= 0) s.termination_at = s.start + cfg->simulate_after;
