@@ -589,6 +589,33 @@ CLOUDTASKS__PRIVATE void cloudtasks__format_iso8601(char out[33], int64_t second
     memcpy(p, "+00:00", 7);
 }
 
+/* Log lines go to stderr as "2026-11-29 19:36:06.890 WARNING - message", each in one write so the
+   lines of the supervisor, the pool and the task processes never interleave mid-line. */
+enum { CLOUDTASKS__DEBUG, CLOUDTASKS__INFO, CLOUDTASKS__WARNING, CLOUDTASKS__ERROR };
+static int cloudtasks__log_level = CLOUDTASKS__INFO;   /* the worker's process-wide log level */
+static int cloudtasks__progress_shown;                 /* a progress line sits on the terminal */
+
+CLOUDTASKS__PRIVATE CLOUDTASKS__PRINTF(2, 3) void cloudtasks__log(int level, const char *fmt, ...) {
+    static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
+    char line[2048], stamp[33];
+    int64_t seconds;
+    int32_t micros;
+    size_t n;
+    va_list ap;
+    if (level < cloudtasks__log_level) return;
+    cloudtasks__wall(&seconds, &micros);
+    cloudtasks__format_iso8601(stamp, seconds, micros);
+    stamp[10] = ' ';   /* "2026-11-29 19:36:06.890" */
+    n = (size_t)snprintf(line, sizeof line, "%s%.23s %s - ", cloudtasks__progress_shown ? "\r\033[K" : "", stamp, names[level]);
+    va_start(ap, fmt);
+    vsnprintf(line + n, sizeof line - n, fmt, ap);
+    va_end(ap);
+    n = strlen(line);
+    if (n > sizeof line - 2) n = sizeof line - 2;
+    line[n++] = '\n';
+    while (write(2, line, n) < 0 && errno == EINTR) {}
+}
+
 /* AWS's "20150830T123600Z" (out needs 17 bytes). */
 CLOUDTASKS__PRIVATE void cloudtasks__format_amz_date(char out[17], int64_t seconds) {
     cloudtasks__civil c = cloudtasks__civil_from_unix(seconds);
@@ -1913,6 +1940,699 @@ done:
     return rc;
 }
 
+/* >>http ------------------------------------------------------------------------------------ */
+
+/* One blocking HTTP exchange on a libcurl easy handle that the calling thread keeps (so the
+   connection stays alive between calls). Only the supervisor's network threads use it, and only
+   after the pool was forked: libcurl never exists in a process that forks. TLS verification is
+   libcurl's default (on); plain http is used only where an endpoint says http://. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#ifndef CLOUDTASKS_MAX_RESPONSE_BYTES
+#  define CLOUDTASKS_MAX_RESPONSE_BYTES (32u << 20)
+#endif
+
+typedef struct cloudtasks__http {
+    CURL *curl;
+    const atomic_int *abandon;   /* set: a transfer that has no answer byte yet is given up */
+    struct cloudtasks__http_response *rs;   /* the answer being read */
+    size_t received;             /* answer bytes of the current transfer */
+    int too_big;
+    long requests;               /* exchanges made, for the statistics */
+} cloudtasks__http;
+
+typedef struct cloudtasks__http_response {
+    long status;
+    cloudtasks__buf body, headers;
+} cloudtasks__http_response;
+
+typedef struct cloudtasks__http_request {
+    const char *method, *url;
+    const char *const *headers;  /* "Name: value" lines */
+    size_t header_count;
+    const char *body;
+    size_t body_len;
+    double timeout;              /* seconds for the whole exchange */
+} cloudtasks__http_request;
+
+CLOUDTASKS__PRIVATE void cloudtasks__http_response_free(cloudtasks__http_response *rs) {
+    cloudtasks__buf_free(&rs->body);
+    cloudtasks__buf_free(&rs->headers);
+    rs->status = 0;
+}
+
+CLOUDTASKS__PRIVATE size_t cloudtasks__http_on_body(char *p, size_t size, size_t n, void *user) {
+    cloudtasks__http *h = (cloudtasks__http *)user;
+    cloudtasks__http_response *rs = h->rs;
+    h->received += n;
+    if (rs->body.len + n > CLOUDTASKS_MAX_RESPONSE_BYTES) { h->too_big = 1; return 0; }
+    cloudtasks__buf_append(&rs->body, p, size * n);
+    return rs->body.oom ? 0 : n;
+}
+
+/* Keeps the header lines of the last response only (a 100 Continue or a redirect starts over). */
+CLOUDTASKS__PRIVATE size_t cloudtasks__http_on_header(char *p, size_t size, size_t n, void *user) {
+    cloudtasks__http *h = (cloudtasks__http *)user;
+    cloudtasks__http_response *rs = h->rs;
+    h->received += n;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) rs->headers.len = 0;
+    if (rs->headers.len + n > 1u << 20) return 0;
+    cloudtasks__buf_append(&rs->headers, p, size * n);
+    return n;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__http_on_progress(void *user, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un) {
+    cloudtasks__http *h = (cloudtasks__http *)user;
+    (void)dt; (void)dn; (void)ut; (void)un;
+    return h->abandon && atomic_load(h->abandon) && h->received == 0;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__http_close(cloudtasks__http *h) {
+    if (h->curl) curl_easy_cleanup(h->curl);
+    h->curl = NULL;
+}
+
+/* The value of a response header (case-insensitive name), copied into out; 0 if absent. */
+CLOUDTASKS__PRIVATE int cloudtasks__http_header(const cloudtasks__http_response *rs, const char *name, char *out, size_t size) {
+    const char *p = rs->headers.data, *end = p ? p + rs->headers.len : NULL;
+    size_t k = strlen(name);
+    while (p && p < end) {
+        const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p));
+        if (!eol) eol = end;
+        if ((size_t)(eol - p) > k && p[k] == ':') {
+            size_t i;
+            for (i = 0; i < k && cloudtasks__ascii_lower((unsigned char)p[i]) == cloudtasks__ascii_lower((unsigned char)name[i]); i++) {}
+            if (i == k) {
+                const char *v = p + k + 1, *e = eol;
+                while (v < e && (*v == ' ' || *v == '\t')) v++;
+                while (e > v && cloudtasks__is_space(e[-1])) e--;
+                if ((size_t)(e - v) >= size) return 0;
+                memcpy(out, v, (size_t)(e - v));
+                out[e - v] = '\0';
+                return 1;
+            }
+        }
+        p = eol + 1;
+    }
+    return 0;
+}
+
+/* The host (and port) part of a URL, for messages that must not show paths or queries. */
+CLOUDTASKS__PRIVATE void cloudtasks__url_host(const char *url, char *out, size_t size) {
+    const char *p = strstr(url, "://"), *e;
+    p = p ? p + 3 : url;
+    e = p + strcspn(p, "/?#");
+    snprintf(out, size, "%.*s", (int)(e - p), p);
+}
+
+/* Sends the request and fills *rs (any status). Fails only when no HTTP answer arrived. */
+CLOUDTASKS__PRIVATE int cloudtasks__http_do(cloudtasks__http *h, const cloudtasks__http_request *rq, cloudtasks__http_response *rs,
+                                            cloudtasks_error *err) {
+    struct curl_slist *list = NULL, *l;
+    CURLcode rc;
+    size_t i;
+    char host[256];
+    rs->status = 0;
+    rs->body.len = rs->headers.len = 0;
+    rs->body.oom = rs->headers.oom = 0;
+    if (!h->curl && !(h->curl = curl_easy_init())) return cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "cannot create an HTTP handle");
+    curl_easy_reset(h->curl);
+    for (i = 0; i < rq->header_count; i++) {
+        if (!(l = curl_slist_append(list, rq->headers[i]))) { curl_slist_free_all(list); return cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory"); }
+        list = l;
+    }
+    /* no "Expect: 100-continue" round trip, no Accept header we did not sign */
+    if ((l = curl_slist_append(list, "Expect:")) != NULL) list = l;
+    if ((l = curl_slist_append(list, "Accept:")) != NULL) list = l;
+    h->rs = rs;
+    h->received = 0;
+    h->too_big = 0;
+    h->requests++;
+    curl_easy_setopt(h->curl, CURLOPT_URL, rq->url);
+    curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, rq->method);
+    if (strcmp(rq->method, "GET") == 0) curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+    else if (strcmp(rq->method, "HEAD") == 0) curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
+    else {
+        curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+        curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+    }
+    curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, cloudtasks__http_on_body);
+    curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, (void *)h);
+    curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, cloudtasks__http_on_header);
+    curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, (void *)h);
+    curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, cloudtasks__http_on_progress);
+    curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, (void *)h);
+    curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, (long)(rq->timeout * 1000));
+    curl_easy_setopt(h->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    rc = curl_easy_perform(h->curl);
+    curl_slist_free_all(list);
+    cloudtasks__url_host(rq->url, host, sizeof host);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &rs->status);
+        if (rs->body.oom || rs->headers.oom) return cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory reading the answer of %s", host);
+        return CLOUDTASKS_OK;
+    }
+    if (h->too_big)
+        return cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "the answer of %s is larger than %u bytes", host, (unsigned)CLOUDTASKS_MAX_RESPONSE_BYTES);
+    if (rc == CURLE_OPERATION_TIMEDOUT) return cloudtasks__fail(err, CLOUDTASKS_ETIMEOUT, "no answer from %s in %g s", host, rq->timeout);
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return cloudtasks__fail(err, CLOUDTASKS_ETRANSPORT, "request to %s abandoned: the worker is stopping", host);
+    return cloudtasks__fail(err, CLOUDTASKS_ETRANSPORT, "%s %s: %s", rq->method, host, curl_easy_strerror(rc));
+}
+
+/* Waits up to seconds unless *stop is set first; the threads' only way to sleep. */
+CLOUDTASKS__PRIVATE void cloudtasks__nap(double seconds, const atomic_int *stop) {
+    double end = cloudtasks__now() + seconds;
+    while (!(stop && atomic_load(stop))) {
+        double left = end - cloudtasks__now();
+        struct timespec ts;
+        if (left <= 0) break;
+        if (left > 0.05) left = 0.05;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)(left * 1e9);
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Exponential backoff with full jitter: a random wait in [0, min(cap, base * 2^attempt)). */
+CLOUDTASKS__PRIVATE double cloudtasks__backoff(int attempt, double base, double cap) {
+    static _Thread_local uint64_t state;
+    double limit = base;
+    if (!state) state = (uint64_t)(cloudtasks__now() * 1e9) ^ (uint64_t)(uintptr_t)&state ^ (uint64_t)getpid() << 32;
+    while (attempt-- > 0 && limit < cap) limit *= 2;
+    if (limit > cap) limit = cap;
+    state ^= state << 13; state ^= state >> 7; state ^= state << 17;   /* xorshift64 */
+    return limit * (double)(state >> 11) / 9007199254740992.0;
+}
+
+/* The text between <tag> and </tag> (first occurrence) in an XML answer, copied into out. */
+CLOUDTASKS__PRIVATE int cloudtasks__xml_text(const char *xml, size_t len, const char *tag, char *out, size_t size) {
+    char open[64], close[64];
+    const char *a, *b, *end = xml + len;
+    size_t k;
+    snprintf(open, sizeof open, "<%s>", tag);
+    snprintf(close, sizeof close, "</%s>", tag);
+    k = strlen(open);
+    for (a = xml; a && a + k <= end; a++) {
+        a = (const char *)memchr(a, '<', (size_t)(end - a));
+        if (!a || a + k > end) return 0;
+        if (memcmp(a, open, k) == 0) break;
+    }
+    if (!a || a + k > end) return 0;
+    a += k;
+    for (b = a; b + strlen(close) <= end; b++)
+        if (*b == '<' && memcmp(b, close, strlen(close)) == 0) {
+            if ((size_t)(b - a) >= size) return 0;
+            memcpy(out, a, (size_t)(b - a));
+            out[b - a] = '\0';
+            return 1;
+        }
+    return 0;
+}
+
+/* >>credentials ----------------------------------------------------------------------------- */
+
+/* AWS credentials and region, found in the order of the AWS SDKs: environment, web identity
+   (STS AssumeRoleWithWebIdentity), the shared credentials and config files, the container
+   credentials endpoint (ECS/EKS), the EC2 instance role through IMDSv2. Temporary credentials are
+   fetched again from the same source before they expire. Several threads sign requests, so the
+   cached set is guarded by a mutex and copied out for each request. Secrets never reach a log
+   line or an error message. */
+typedef struct cloudtasks__aws_creds {
+    char key_id[128], secret[128], token[4096];
+    int64_t expires;             /* Unix seconds; 0: never */
+    int64_t fetched;
+} cloudtasks__aws_creds;
+
+enum {
+    CLOUDTASKS__AWS_NONE, CLOUDTASKS__AWS_ENV, CLOUDTASKS__AWS_WEB_IDENTITY, CLOUDTASKS__AWS_FILES,
+    CLOUDTASKS__AWS_CONTAINER, CLOUDTASKS__AWS_IMDS
+};
+
+typedef struct cloudtasks__aws {
+    pthread_mutex_t lock;        /* creds and source */
+    pthread_mutex_t imds_lock;   /* the IMDSv2 session token */
+    cloudtasks__aws_creds creds;
+    int source;                  /* CLOUDTASKS__AWS_* the creds came from */
+    char region[64];
+    char profile[128];
+    char sqs_endpoint[512], sts_endpoint[512], imds_endpoint[256];
+    int imds_disabled;
+    char imds_token[512];
+    double imds_token_until;
+    char instance_id[128];       /* from IMDS, once known */
+} cloudtasks__aws;
+
+/* An environment variable, or NULL when unset or empty. */
+CLOUDTASKS__PRIVATE const char *cloudtasks__env(const char *name) {
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Reads a whole (small) file into b; 0 if it cannot. */
+CLOUDTASKS__PRIVATE int cloudtasks__read_file(const char *path, cloudtasks__buf *b, size_t limit) {
+    char chunk[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n;
+    if (fd < 0) return 0;
+    b->len = 0;
+    while ((n = read(fd, chunk, sizeof chunk)) != 0) {
+        if (n < 0) { if (errno == EINTR) continue; close(fd); return 0; }
+        cloudtasks__buf_append(b, chunk, (size_t)n);
+        if (b->len > limit) { close(fd); return 0; }
+    }
+    close(fd);
+    cloudtasks__buf_putc(b, '\0');
+    b->len--;
+    return !b->oom;
+}
+
+/* Finds key in [section] of an INI file held in text (the AWS shared-file dialect: '#' and ';'
+   comments, "key = value", case-sensitive section names). Copies the value; 0 when absent. */
+CLOUDTASKS__PRIVATE int cloudtasks__ini_get(const char *text, const char *section, const char *key, char *out, size_t size) {
+    const char *p = text;
+    int in = 0;
+    size_t sl = strlen(section), kl = strlen(key);
+    while (p && *p) {
+        const char *eol = strchr(p, '\n'), *e, *q = p;
+        if (!eol) eol = p + strlen(p);
+        while (q < eol && (*q == ' ' || *q == '\t')) q++;
+        e = eol;
+        while (e > q && cloudtasks__is_space(e[-1])) e--;
+        if (q < e && *q == '[') {
+            const char *name = q + 1, *ne = (const char *)memchr(q, ']', (size_t)(e - q));
+            if (ne) {
+                while (name < ne && *name == ' ') name++;
+                while (ne > name && ne[-1] == ' ') ne--;
+            }
+            in = ne && (size_t)(ne - name) == sl && memcmp(name, section, sl) == 0;
+        } else if (in && q < e && *q != '#' && *q != ';' && (size_t)(e - q) > kl && memcmp(q, key, kl) == 0) {
+            const char *v = q + kl;
+            while (v < e && (*v == ' ' || *v == '\t')) v++;
+            if (v < e && *v == '=') {
+                v++;
+                while (v < e && (*v == ' ' || *v == '\t')) v++;
+                if ((size_t)(e - v) >= size) return 0;
+                memcpy(out, v, (size_t)(e - v));
+                out[e - v] = '\0';
+                return 1;
+            }
+        }
+        p = *eol ? eol + 1 : eol;
+    }
+    return 0;
+}
+
+/* ~/.aws/<name>, or the file the variable names. */
+CLOUDTASKS__PRIVATE void cloudtasks__aws_file_path(const char *variable, const char *name, char *out, size_t size) {
+    const char *v = cloudtasks__env(variable), *home = cloudtasks__env("HOME");
+    if (v) snprintf(out, size, "%s", v);
+    else snprintf(out, size, "%s/.aws/%s", home ? home : ".", name);
+}
+
+/* An endpoint URL without a trailing slash. */
+CLOUDTASKS__PRIVATE void cloudtasks__set_endpoint(char *out, size_t size, const char *url) {
+    size_t n;
+    cloudtasks__copy(out, size, url);
+    n = strlen(out);
+    while (n > 0 && out[n - 1] == '/') out[--n] = '\0';
+}
+
+/* IMDSv2: a session token (PUT), then GETs that carry it. Two-second timeouts, as the SDKs use,
+   so a machine without IMDS costs little. */
+CLOUDTASKS__PRIVATE int cloudtasks__imds_token(cloudtasks__aws *aws, cloudtasks__http *h, char *token, size_t size, int renew,
+                                               cloudtasks_error *err) {
+    int rc = CLOUDTASKS_OK;
+    pthread_mutex_lock(&aws->imds_lock);
+    if (renew || !aws->imds_token[0] || cloudtasks__now() > aws->imds_token_until) {
+        char url[400];
+        static const char *const hdr[] = {"X-aws-ec2-metadata-token-ttl-seconds: 21600"};
+        cloudtasks__http_request rq = {"PUT", NULL, hdr, 1, "", 0, 2.0};
+        cloudtasks__http_response rs = {0, {0}, {0}};
+        snprintf(url, sizeof url, "%s/latest/api/token", aws->imds_endpoint);
+        rq.url = url;
+        rc = cloudtasks__http_do(h, &rq, &rs, err);
+        if (rc == CLOUDTASKS_OK && rs.status != 200)
+            rc = cloudtasks__fail(err, CLOUDTASKS_EHTTP, "instance metadata token: HTTP %ld", rs.status);
+        if (rc == CLOUDTASKS_OK) {
+            size_t n = rs.body.len;
+            while (n && cloudtasks__is_space(rs.body.data[n - 1])) n--;
+            if (n == 0 || n >= sizeof aws->imds_token) rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "instance metadata token: bad answer");
+            else {
+                memcpy(aws->imds_token, rs.body.data, n);
+                aws->imds_token[n] = '\0';
+                aws->imds_token_until = cloudtasks__now() + 21600 - 300;
+            }
+        }
+        cloudtasks__http_response_free(&rs);
+    }
+    if (rc == CLOUDTASKS_OK) cloudtasks__copy(token, size, aws->imds_token);
+    pthread_mutex_unlock(&aws->imds_lock);
+    return rc;
+}
+
+/* GET path from IMDS into rs (any status; a 401 gets a new token and one more try). */
+CLOUDTASKS__PRIVATE int cloudtasks__imds_get(cloudtasks__aws *aws, cloudtasks__http *h, const char *path, cloudtasks__http_response *rs,
+                                             cloudtasks_error *err) {
+    int attempt, rc = CLOUDTASKS_OK;
+    if (aws->imds_disabled) return cloudtasks__fail(err, CLOUDTASKS_ECONFIG, "instance metadata is disabled (AWS_EC2_METADATA_DISABLED)");
+    for (attempt = 0; attempt < 2; attempt++) {
+        char token[512], header[600], url[512];
+        const char *hdr[1];
+        cloudtasks__http_request rq = {"GET", NULL, NULL, 1, NULL, 0, 2.0};
+        if ((rc = cloudtasks__imds_token(aws, h, token, sizeof token, attempt > 0, err)) != CLOUDTASKS_OK) return rc;
+        snprintf(header, sizeof header, "X-aws-ec2-metadata-token: %s", token);
+        snprintf(url, sizeof url, "%s%s", aws->imds_endpoint, path);
+        hdr[0] = header;
+        rq.headers = hdr;
+        rq.url = url;
+        if ((rc = cloudtasks__http_do(h, &rq, rs, err)) != CLOUDTASKS_OK) return rc;
+        if (rs->status != 401) return CLOUDTASKS_OK;
+    }
+    return rc;
+}
+
+/* The trimmed text of an IMDS answer with status 200; 0 otherwise. */
+CLOUDTASKS__PRIVATE int cloudtasks__imds_text(cloudtasks__aws *aws, cloudtasks__http *h, const char *path, char *out, size_t size) {
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    int ok = 0;
+    if (cloudtasks__imds_get(aws, h, path, &rs, NULL) == CLOUDTASKS_OK && rs.status == 200 && rs.body.len) {
+        size_t n = rs.body.len;
+        const char *p = rs.body.data;
+        while (n && cloudtasks__is_space(p[n - 1])) n--;
+        while (n && cloudtasks__is_space(*p)) { p++; n--; }
+        if (n && n < size) { memcpy(out, p, n); out[n] = '\0'; ok = 1; }
+    }
+    cloudtasks__http_response_free(&rs);
+    return ok;
+}
+
+/* Reads {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"} (IMDS and container answers). */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_creds_json(const char *text, size_t len, cloudtasks__aws_creds *c, const char *what,
+                                                   cloudtasks_error *err) {
+    cloudtasks_json_doc *doc = cloudtasks_json_parse(text, len, NULL);
+    const cloudtasks_json *root = cloudtasks_json_root(doc);
+    const char *ak = cloudtasks_json_string(cloudtasks_json_get(root, "AccessKeyId"), NULL);
+    const char *sk = cloudtasks_json_string(cloudtasks_json_get(root, "SecretAccessKey"), NULL);
+    const char *tk = cloudtasks_json_string(cloudtasks_json_get(root, "Token"), NULL);
+    const char *ex = cloudtasks_json_string(cloudtasks_json_get(root, "Expiration"), NULL);
+    int rc = CLOUDTASKS_OK;
+    memset(c, 0, sizeof *c);
+    if (!ak || !sk || !cloudtasks__copy(c->key_id, sizeof c->key_id, ak) || !cloudtasks__copy(c->secret, sizeof c->secret, sk) ||
+        (tk && !cloudtasks__copy(c->token, sizeof c->token, tk)) || (ex && !cloudtasks__parse_iso8601(ex, &c->expires)))
+        rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no usable credentials", what);
+    cloudtasks_json_free(doc);
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__aws_from_web_identity(cloudtasks__aws *aws, cloudtasks__http *h, cloudtasks__aws_creds *c,
+                                                          cloudtasks_error *err) {
+    const char *file = cloudtasks__env("AWS_WEB_IDENTITY_TOKEN_FILE"), *role = cloudtasks__env("AWS_ROLE_ARN");
+    const char *session = cloudtasks__env("AWS_ROLE_SESSION_NAME");
+    static const char *const hdr[] = {"Content-Type: application/x-www-form-urlencoded; charset=utf-8"};
+    cloudtasks__buf token = {0}, form = {0};
+    cloudtasks__http_request rq = {"POST", NULL, hdr, 1, NULL, 0, 10.0};
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    char expiration[64], code[128], message[256];
+    int rc;
+    size_t n;
+    if (!cloudtasks__read_file(file, &token, 64 << 10)) {
+        cloudtasks__buf_free(&token);
+        return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "cannot read the web identity token file %s (AWS_WEB_IDENTITY_TOKEN_FILE)", file);
+    }
+    for (n = token.len; n && cloudtasks__is_space(token.data[n - 1]); n--) {}
+    cloudtasks__buf_puts(&form, "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=");
+    cloudtasks__url_encode(&form, role, strlen(role), CLOUDTASKS__URL_AWS);
+    cloudtasks__buf_puts(&form, "&RoleSessionName=");
+    if (session) cloudtasks__url_encode(&form, session, strlen(session), CLOUDTASKS__URL_AWS);
+    else cloudtasks__buf_printf(&form, "cloudtasks-%ld", (long)getpid());
+    cloudtasks__buf_puts(&form, "&WebIdentityToken=");
+    cloudtasks__url_encode(&form, token.data, n, CLOUDTASKS__URL_AWS);
+    cloudtasks__buf_free(&token);
+    rq.url = aws->sts_endpoint;
+    rq.body = form.data;
+    rq.body_len = form.len;
+    rc = form.oom ? cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory") : cloudtasks__http_do(h, &rq, &rs, err);
+    cloudtasks__buf_free(&form);
+    if (rc == CLOUDTASKS_OK && rs.status != 200) {
+        if (!cloudtasks__xml_text(rs.body.data ? rs.body.data : "", rs.body.len, "Code", code, sizeof code)) cloudtasks__copy(code, sizeof code, "?");
+        if (!cloudtasks__xml_text(rs.body.data ? rs.body.data : "", rs.body.len, "Message", message, sizeof message)) message[0] = '\0';
+        rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "STS AssumeRoleWithWebIdentity for %s: HTTP %ld %s %s", role, rs.status, code, message);
+    }
+    if (rc == CLOUDTASKS_OK) {
+        const char *x = rs.body.data ? rs.body.data : "";
+        memset(c, 0, sizeof *c);
+        if (!cloudtasks__xml_text(x, rs.body.len, "AccessKeyId", c->key_id, sizeof c->key_id) ||
+            !cloudtasks__xml_text(x, rs.body.len, "SecretAccessKey", c->secret, sizeof c->secret) ||
+            !cloudtasks__xml_text(x, rs.body.len, "SessionToken", c->token, sizeof c->token) ||
+            !cloudtasks__xml_text(x, rs.body.len, "Expiration", expiration, sizeof expiration) ||
+            !cloudtasks__parse_iso8601(expiration, &c->expires))
+            rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "STS AssumeRoleWithWebIdentity: the answer holds no usable credentials");
+    }
+    cloudtasks__http_response_free(&rs);
+    return rc;
+}
+
+/* The shared files: credentials in the credentials file ([name]) or the config file ([profile
+   name], [default]). Returns 1 when found, 0 when the profile has no keys, <0 on an error. */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_from_files(cloudtasks__aws *aws, cloudtasks__aws_creds *c, cloudtasks_error *err) {
+    char path[512], section[160];
+    cloudtasks__buf text = {0};
+    int found = 0, f;
+    memset(c, 0, sizeof *c);
+    for (f = 0; f < 2 && !found; f++) {
+        if (f == 0) { cloudtasks__aws_file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", path, sizeof path); snprintf(section, sizeof section, "%s", aws->profile); }
+        else {
+            cloudtasks__aws_file_path("AWS_CONFIG_FILE", "config", path, sizeof path);
+            if (strcmp(aws->profile, "default") == 0) snprintf(section, sizeof section, "default");
+            else snprintf(section, sizeof section, "profile %s", aws->profile);
+        }
+        if (!cloudtasks__read_file(path, &text, 1 << 20)) continue;
+        if (cloudtasks__ini_get(text.data, section, "aws_access_key_id", c->key_id, sizeof c->key_id)) {
+            if (!cloudtasks__ini_get(text.data, section, "aws_secret_access_key", c->secret, sizeof c->secret)) {
+                cloudtasks__buf_free(&text);
+                return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "profile %s in %s has aws_access_key_id but no aws_secret_access_key",
+                                        aws->profile, path);
+            }
+            cloudtasks__ini_get(text.data, section, "aws_session_token", c->token, sizeof c->token);
+            found = 1;
+        }
+    }
+    cloudtasks__buf_free(&text);
+    return found;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__aws_from_container(cloudtasks__http *h, cloudtasks__aws_creds *c, cloudtasks_error *err) {
+    const char *rel = cloudtasks__env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), *full = cloudtasks__env("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    const char *token_file = cloudtasks__env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"), *token = cloudtasks__env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+    char url[1024], header[4200];
+    const char *hdr[1];
+    cloudtasks__buf tb = {0};
+    cloudtasks__http_request rq = {"GET", url, hdr, 0, NULL, 0, 5.0};
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    int rc;
+    if (rel) snprintf(url, sizeof url, "http://169.254.170.2%s", rel);
+    else snprintf(url, sizeof url, "%s", full);
+    if (token_file && cloudtasks__read_file(token_file, &tb, 8192)) {
+        size_t n = tb.len;
+        while (n && cloudtasks__is_space(tb.data[n - 1])) n--;
+        snprintf(header, sizeof header, "Authorization: %.*s", (int)n, tb.data);
+        rq.header_count = 1;
+    } else if (token) {
+        snprintf(header, sizeof header, "Authorization: %s", token);
+        rq.header_count = 1;
+    }
+    cloudtasks__buf_free(&tb);
+    hdr[0] = header;
+    rc = cloudtasks__http_do(h, &rq, &rs, err);
+    if (rc == CLOUDTASKS_OK && rs.status != 200)
+        rc = cloudtasks__fail(err, rs.status == 401 || rs.status == 403 ? CLOUDTASKS_EAUTH : CLOUDTASKS_EHTTP,
+                              "container credentials endpoint: HTTP %ld", rs.status);
+    if (rc == CLOUDTASKS_OK) rc = cloudtasks__aws_creds_json(rs.body.data, rs.body.len, c, "container credentials endpoint", err);
+    cloudtasks__http_response_free(&rs);
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__aws_from_imds(cloudtasks__aws *aws, cloudtasks__http *h, cloudtasks__aws_creds *c, cloudtasks_error *err) {
+    char role[256], path[400];
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    int rc;
+    if (!cloudtasks__imds_text(aws, h, "/latest/meta-data/iam/security-credentials/", role, sizeof role))
+        return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "no instance role: the instance metadata service gave no role name");
+    role[strcspn(role, "\r\n")] = '\0';
+    snprintf(path, sizeof path, "/latest/meta-data/iam/security-credentials/%s", role);
+    rc = cloudtasks__imds_get(aws, h, path, &rs, err);
+    if (rc == CLOUDTASKS_OK && rs.status != 200) rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "instance role %s: HTTP %ld", role, rs.status);
+    if (rc == CLOUDTASKS_OK) rc = cloudtasks__aws_creds_json(rs.body.data, rs.body.len, c, "instance role credentials", err);
+    cloudtasks__http_response_free(&rs);
+    return rc;
+}
+
+/* Fetches credentials from the source found at start-up (or finds the source). Called with the
+   lock held. */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_fetch(cloudtasks__aws *aws, cloudtasks__http *h, cloudtasks_error *err) {
+    cloudtasks__aws_creds c;
+    const char *ak = cloudtasks__env("AWS_ACCESS_KEY_ID"), *sk = cloudtasks__env("AWS_SECRET_ACCESS_KEY");
+    int64_t now;
+    int32_t us;
+    int rc = CLOUDTASKS_OK, source = aws->source;
+    memset(&c, 0, sizeof c);
+    if (source == CLOUDTASKS__AWS_NONE || source == CLOUDTASKS__AWS_ENV) {
+        if (ak && sk) {
+            const char *tk = cloudtasks__env("AWS_SESSION_TOKEN");
+            if (!cloudtasks__copy(c.key_id, sizeof c.key_id, ak) || !cloudtasks__copy(c.secret, sizeof c.secret, sk) ||
+                (tk && !cloudtasks__copy(c.token, sizeof c.token, tk)))
+                return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN is too long");
+            source = CLOUDTASKS__AWS_ENV;
+        } else if (ak || sk)
+            return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "%s is set but %s is not; set both or neither", ak ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
+                                    ak ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID");
+    }
+    if (source == CLOUDTASKS__AWS_WEB_IDENTITY ||
+        (source == CLOUDTASKS__AWS_NONE && cloudtasks__env("AWS_WEB_IDENTITY_TOKEN_FILE") && cloudtasks__env("AWS_ROLE_ARN"))) {
+        if ((rc = cloudtasks__aws_from_web_identity(aws, h, &c, err)) != CLOUDTASKS_OK) return rc;
+        source = CLOUDTASKS__AWS_WEB_IDENTITY;
+    }
+    if (source == CLOUDTASKS__AWS_FILES || source == CLOUDTASKS__AWS_NONE) {
+        int found = cloudtasks__aws_from_files(aws, &c, err);
+        if (found < 0) return found;
+        if (found) source = CLOUDTASKS__AWS_FILES;
+        else if (cloudtasks__env("AWS_PROFILE"))
+            return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "AWS_PROFILE names profile %s, which has no keys in the shared credentials or "
+                                    "config file", aws->profile);
+    }
+    if (source == CLOUDTASKS__AWS_CONTAINER ||
+        (source == CLOUDTASKS__AWS_NONE && (cloudtasks__env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || cloudtasks__env("AWS_CONTAINER_CREDENTIALS_FULL_URI")))) {
+        if ((rc = cloudtasks__aws_from_container(h, &c, err)) != CLOUDTASKS_OK) return rc;
+        source = CLOUDTASKS__AWS_CONTAINER;
+    }
+    if (source == CLOUDTASKS__AWS_IMDS || (source == CLOUDTASKS__AWS_NONE && !aws->imds_disabled)) {
+        if ((rc = cloudtasks__aws_from_imds(aws, h, &c, err)) != CLOUDTASKS_OK) {
+            if (aws->source == CLOUDTASKS__AWS_NONE)
+                return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                                        "AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN, or run with an instance role");
+            return rc;
+        }
+        source = CLOUDTASKS__AWS_IMDS;
+    }
+    if (source == CLOUDTASKS__AWS_NONE)
+        return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE "
+                                "or AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN (instance metadata is disabled)");
+    cloudtasks__wall(&now, &us);
+    c.fetched = now;
+    if (aws->source != source) {
+        static const char *const names[] = {"", "the environment", "web identity (STS)", "the shared credentials files",
+                                            "the container credentials endpoint", "the instance role (IMDSv2)"};
+        cloudtasks__log(CLOUDTASKS__INFO, "AWS credentials from %s", names[source]);
+    }
+    aws->source = source;
+    aws->creds = c;
+    memset(&c, 0, sizeof c);
+    return CLOUDTASKS_OK;
+}
+
+/* Temporary credentials are renewed five minutes before they expire (or halfway, for short ones). */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_creds_stale(const cloudtasks__aws_creds *c) {
+    int64_t now, margin;
+    int32_t us;
+    if (!c->expires) return 0;
+    cloudtasks__wall(&now, &us);
+    margin = (c->expires - c->fetched) / 2;
+    if (margin > 300) margin = 300;
+    return now >= c->expires - margin;
+}
+
+/* A copy of valid credentials; force fetches them again (after the service said they expired). */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_credentials(cloudtasks__aws *aws, cloudtasks__http *h, int force, cloudtasks__aws_creds *out,
+                                                    cloudtasks_error *err) {
+    int rc = CLOUDTASKS_OK;
+    pthread_mutex_lock(&aws->lock);
+    if (aws->source == CLOUDTASKS__AWS_NONE || force || cloudtasks__aws_creds_stale(&aws->creds)) {
+        if (aws->source == CLOUDTASKS__AWS_ENV || (aws->source == CLOUDTASKS__AWS_FILES && !aws->creds.expires)) rc = CLOUDTASKS_OK;
+        else rc = cloudtasks__aws_fetch(aws, h, err);
+        if (rc != CLOUDTASKS_OK && aws->source != CLOUDTASKS__AWS_NONE && !force && !cloudtasks__aws_creds_stale(&aws->creds)) rc = CLOUDTASKS_OK;
+    }
+    if (rc == CLOUDTASKS_OK) *out = aws->creds;
+    pthread_mutex_unlock(&aws->lock);
+    return rc;
+}
+
+/* Region and endpoints: AWS_REGION, AWS_DEFAULT_REGION, the config file's region for the
+   profile, then IMDS. Endpoints: AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, then AWS's. */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_init(cloudtasks__aws *aws, cloudtasks__http *h, cloudtasks_error *err) {
+    const char *v;
+    char path[512], section[160];
+    cloudtasks__buf text = {0};
+    const char *imds_disabled = cloudtasks__env("AWS_EC2_METADATA_DISABLED");
+    memset(aws, 0, sizeof *aws);
+    pthread_mutex_init(&aws->lock, NULL);
+    pthread_mutex_init(&aws->imds_lock, NULL);
+    aws->imds_disabled = imds_disabled && cloudtasks__strcaseeq(imds_disabled, "true");
+    cloudtasks__set_endpoint(aws->imds_endpoint, sizeof aws->imds_endpoint,
+                             (v = cloudtasks__env("AWS_EC2_METADATA_SERVICE_ENDPOINT")) != NULL ? v : "http://169.254.169.254");
+    cloudtasks__copy(aws->profile, sizeof aws->profile,
+                     (v = cloudtasks__env("AWS_PROFILE")) != NULL || (v = cloudtasks__env("AWS_DEFAULT_PROFILE")) != NULL ? v : "default");
+    if ((v = cloudtasks__env("AWS_REGION")) != NULL || (v = cloudtasks__env("AWS_DEFAULT_REGION")) != NULL)
+        cloudtasks__copy(aws->region, sizeof aws->region, v);
+    if (!aws->region[0]) {
+        cloudtasks__aws_file_path("AWS_CONFIG_FILE", "config", path, sizeof path);
+        if (strcmp(aws->profile, "default") == 0) snprintf(section, sizeof section, "default");
+        else snprintf(section, sizeof section, "profile %s", aws->profile);
+        if (cloudtasks__read_file(path, &text, 1 << 20)) cloudtasks__ini_get(text.data, section, "region", aws->region, sizeof aws->region);
+        cloudtasks__buf_free(&text);
+    }
+    if (!aws->region[0] && !aws->imds_disabled)
+        cloudtasks__imds_text(aws, h, "/latest/meta-data/placement/region", aws->region, sizeof aws->region);
+    if (!aws->region[0])
+        return cloudtasks__fail(err, CLOUDTASKS_ECONFIG, "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or region in the "
+                                "config file); none came from instance metadata either");
+    if ((v = cloudtasks__env("AWS_ENDPOINT_URL_SQS")) != NULL || (v = cloudtasks__env("AWS_ENDPOINT_URL")) != NULL)
+        cloudtasks__set_endpoint(aws->sqs_endpoint, sizeof aws->sqs_endpoint, v);
+    else snprintf(aws->sqs_endpoint, sizeof aws->sqs_endpoint, "https://sqs.%s.amazonaws.com", aws->region);
+    if ((v = cloudtasks__env("AWS_ENDPOINT_URL_STS")) != NULL || (v = cloudtasks__env("AWS_ENDPOINT_URL")) != NULL)
+        cloudtasks__set_endpoint(aws->sts_endpoint, sizeof aws->sts_endpoint, v);
+    else snprintf(aws->sts_endpoint, sizeof aws->sts_endpoint, "https://sts.%s.amazonaws.com", aws->region);
+    return CLOUDTASKS_OK;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__aws_free(cloudtasks__aws *aws) {
+    volatile char *p = (volatile char *)&aws->creds;
+    size_t i;
+    for (i = 0; i < sizeof aws->creds; i++) p[i] = 0;
+    pthread_mutex_destroy(&aws->lock);
+    pthread_mutex_destroy(&aws->imds_lock);
+}
+
+/* >>metadata -------------------------------------------------------------------------------- */
+
+/* The EC2 instance id (cached once IMDS answered); NULL when IMDS has none, so the caller falls
+   back to the host name and asks again next time, as the reference does. */
+CLOUDTASKS__PRIVATE const char *cloudtasks__aws_instance_id(cloudtasks__aws *aws, cloudtasks__http *h) {
+    if (!aws->instance_id[0] && !aws->imds_disabled)
+        cloudtasks__imds_text(aws, h, "/latest/meta-data/instance-id", aws->instance_id, sizeof aws->instance_id);
+    return aws->instance_id[0] ? aws->instance_id : NULL;
+}
+
+/* 1 with the notice's text when EC2 scheduled a spot interruption (spot/instance-action answers
+   200); 0 while it answers 404; <0 when IMDS cannot be asked. */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_spot_notice(cloudtasks__aws *aws, cloudtasks__http *h, char *text, size_t size) {
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    int rc = cloudtasks__imds_get(aws, h, "/latest/meta-data/spot/instance-action", &rs, NULL);
+    if (rc == CLOUDTASKS_OK) {
+        if (rs.status == 200) { snprintf(text, size, "%.*s", (int)rs.body.len, rs.body.data ? rs.body.data : ""); rc = 1; }
+        else rc = rs.status == 404 ? 0 : -1;
+    }
+    cloudtasks__http_response_free(&rs);
+    return rc;
+}
+
 /* >>queue ----------------------------------------------------------------------------------- */
 
 /* The task file source: a JSON array of {"task_id", "data"} records, or JSON Lines. It is read as a
@@ -2178,6 +2898,378 @@ CLOUDTASKS__PRIVATE int cloudtasks__taskfile_next(cloudtasks__taskfile *tf, clou
     }
 }
 
+/* ---- cloud queues ---- */
+
+/* What every cloud queue does for the worker: receive leased messages, settle them (acknowledge,
+   or change the lease: 0 releases at once, more extends), and send event records. Each call is
+   one blocking request (or a few, for transient failures) made by one of the supervisor's
+   network threads. */
+typedef struct cloudtasks__msg {
+    char *body, *handle;         /* the message text; its receipt handle / ack id */
+    size_t body_len;
+    char message_id[128];
+    int receive_count;
+    double lease_until, extend_at;   /* monotonic seconds; kept by the supervisor */
+} cloudtasks__msg;
+
+typedef struct cloudtasks__settle {
+    char *handle;
+    int seconds;                 /* new lease; CLOUDTASKS__ACK: acknowledge */
+    char task_id[96];            /* for messages */
+    char error[160];             /* why the queue refused this entry ("" if it did not) */
+} cloudtasks__settle;
+
+enum { CLOUDTASKS__ACK = -1, CLOUDTASKS__BATCH_MAX = 10 };
+
+typedef struct cloudtasks__queue_ops {
+    const char *name;            /* "AWS" */
+    int max_receive;             /* messages one receive may ask for */
+    int max_lease;               /* the longest lease one call may set */
+    size_t max_event_bytes;      /* the largest message body the event queue takes */
+    int (*receive)(void *q, cloudtasks__http *h, int max, int wait, int lease, cloudtasks__msg *out, int *n, cloudtasks_error *err);
+    int (*settle)(void *q, cloudtasks__http *h, cloudtasks__settle *s, int n, cloudtasks_error *err);
+    int (*send)(void *q, cloudtasks__http *h, char **bodies, const size_t *lens, int *sent, int n, cloudtasks_error *err);
+} cloudtasks__queue_ops;
+
+CLOUDTASKS__PRIVATE void cloudtasks__msg_free(cloudtasks__msg *m) {
+    CLOUDTASKS_FREE(m->body);
+    CLOUDTASKS_FREE(m->handle);
+    memset(m, 0, sizeof *m);
+}
+
+/* Amazon SQS over the JSON 1.0 protocol, signed with SigV4. The QueueUrl is opaque: requests go to
+   the configured endpoint, whatever host the URL names. */
+typedef struct cloudtasks__sqs {
+    cloudtasks__aws *aws;
+    char name[96], url[1024];               /* the task queue */
+    char events_name[96], events_url[1024]; /* Q-events */
+} cloudtasks__sqs;
+
+/* 1 for the error codes that mean the credentials or the signature were refused. */
+CLOUDTASKS__PRIVATE int cloudtasks__aws_auth_code(const char *code) {
+    static const char *const codes[] = {
+        "InvalidClientTokenId", "SignatureDoesNotMatch", "UnrecognizedClientException", "AccessDenied", "AccessDeniedException",
+        "InvalidSignatureException", "IncompleteSignature", "MissingAuthenticationToken", "MissingAuthenticationTokenException",
+        "AuthFailure", "InvalidAccessKeyId", "InvalidSecurity", "ExpiredToken", "ExpiredTokenException", "RequestExpired",
+        "NotAuthorized", "OptInRequired"};
+    size_t i;
+    for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(code, codes[i]) == 0) return 1;
+    return 0;
+}
+
+/* The error code and message of a failed AWS answer: JSON {"__type", "message"}, the
+   x-amzn-query-error header, or an XML <Error> (moto answers auth failures in XML). */
+CLOUDTASKS__PRIVATE void cloudtasks__aws_error_of(const cloudtasks__http_response *rs, char *code, size_t code_size, char *message,
+                                                  size_t message_size) {
+    const char *body = rs->body.data ? rs->body.data : "";
+    char query[160];
+    cloudtasks_json_doc *doc = cloudtasks_json_parse(body, rs->body.len, NULL);
+    const cloudtasks_json *root = cloudtasks_json_root(doc);
+    const char *type = cloudtasks_json_string(cloudtasks_json_get(root, "__type"), NULL);
+    const char *text = cloudtasks_json_string(cloudtasks_json_get(root, "message"), NULL);
+    if (!text) text = cloudtasks_json_string(cloudtasks_json_get(root, "Message"), NULL);
+    code[0] = message[0] = '\0';
+    if (type) cloudtasks__copy(code, code_size, strchr(type, '#') ? strchr(type, '#') + 1 : type);
+    if (text) cloudtasks__copy(message, message_size, text);
+    cloudtasks_json_free(doc);
+    if (!code[0]) cloudtasks__xml_text(body, rs->body.len, "Code", code, code_size);
+    if (!message[0]) cloudtasks__xml_text(body, rs->body.len, "Message", message, message_size);
+    if (!code[0] && cloudtasks__http_header(rs, "x-amzn-query-error", query, sizeof query)) {
+        query[strcspn(query, ";")] = '\0';
+        cloudtasks__copy(code, code_size, query);
+    }
+    if (!code[0]) snprintf(code, code_size, "HTTP%ld", rs->status);
+}
+
+/* One signed SQS call. On success *doc holds the parsed answer (NULL for an empty body, which
+   some servers send for "nothing"). On an error answer, code receives the AWS error code. */
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_call_once(cloudtasks__sqs *q, cloudtasks__http *h, const char *op, const char *body, size_t len,
+                                                  double timeout, int force_creds, cloudtasks_json_doc **doc, char *code, size_t code_size,
+                                                  cloudtasks_error *err) {
+    cloudtasks__aws_creds c;
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    char host[256], date[17], target[96], auth[600], h_host[300], h_date[40], h_target[128], h_token[4200], h_auth[640];
+    cloudtasks_header signed_headers[5];
+    const char *lines[6];
+    cloudtasks_sigv4_request sr;
+    cloudtasks__http_request rq;
+    int64_t now;
+    int32_t us;
+    size_t nh = 0;
+    int rc;
+    char message[256];
+    *doc = NULL;
+    code[0] = '\0';
+    if ((rc = cloudtasks__aws_credentials(q->aws, h, force_creds, &c, err)) != CLOUDTASKS_OK) return rc;
+    cloudtasks__url_host(q->aws->sqs_endpoint, host, sizeof host);
+    if (strncmp(q->aws->sqs_endpoint, "https://", 8) == 0 && cloudtasks__ends_with(host, ":443")) host[strlen(host) - 4] = '\0';
+    if (strncmp(q->aws->sqs_endpoint, "http://", 7) == 0 && cloudtasks__ends_with(host, ":80")) host[strlen(host) - 3] = '\0';
+    cloudtasks__wall(&now, &us);
+    cloudtasks__format_amz_date(date, now);
+    snprintf(target, sizeof target, "AmazonSQS.%s", op);
+    signed_headers[nh].name = "Host"; signed_headers[nh++].value = host;
+    signed_headers[nh].name = "Content-Type"; signed_headers[nh++].value = "application/x-amz-json-1.0";
+    signed_headers[nh].name = "X-Amz-Date"; signed_headers[nh++].value = date;
+    signed_headers[nh].name = "X-Amz-Target"; signed_headers[nh++].value = target;
+    if (c.token[0]) { signed_headers[nh].name = "X-Amz-Security-Token"; signed_headers[nh++].value = c.token; }
+    memset(&sr, 0, sizeof sr);
+    sr.method = "POST";
+    sr.path_and_query = "/";
+    sr.headers = signed_headers;
+    sr.header_count = nh;
+    sr.body = body;
+    sr.body_len = len;
+    sr.region = q->aws->region;
+    sr.service = "sqs";
+    sr.access_key_id = c.key_id;
+    sr.secret_access_key = c.secret;
+    sr.normalize_path = 1;
+    rc = cloudtasks_sigv4_authorization(&sr, auth, sizeof auth);
+    memset(&c.secret, 0, sizeof c.secret);
+    if (rc < 0) return cloudtasks__fail(err, rc, "cannot sign the SQS %s request: %s", op, cloudtasks_code_string(rc));
+    snprintf(h_host, sizeof h_host, "Host: %s", host);
+    snprintf(h_date, sizeof h_date, "X-Amz-Date: %s", date);
+    snprintf(h_auth, sizeof h_auth, "Authorization: %s", auth);
+    lines[0] = h_host;
+    lines[1] = "Content-Type: application/x-amz-json-1.0";
+    lines[2] = h_date;
+    snprintf(h_target, sizeof h_target, "X-Amz-Target: %s", target);
+    lines[3] = h_target;
+    lines[4] = h_auth;
+    nh = 5;
+    if (c.token[0]) { snprintf(h_token, sizeof h_token, "X-Amz-Security-Token: %s", c.token); lines[nh++] = h_token; }
+    memset(&rq, 0, sizeof rq);
+    rq.method = "POST";
+    rq.url = q->aws->sqs_endpoint;
+    rq.headers = lines;
+    rq.header_count = nh;
+    rq.body = body;
+    rq.body_len = len;
+    rq.timeout = timeout;
+    rc = cloudtasks__http_do(h, &rq, &rs, err);
+    if (rc != CLOUDTASKS_OK) { cloudtasks__http_response_free(&rs); return rc; }
+    if (err) err->http_status = (int)rs.status;
+    if (rs.status == 200) {
+        if (rs.body.len && !(*doc = cloudtasks_json_parse(rs.body.data, rs.body.len, NULL)))
+            rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "SQS %s: the answer is not JSON", op);
+        cloudtasks__http_response_free(&rs);
+        return rc;
+    }
+    cloudtasks__aws_error_of(&rs, code, code_size, message, sizeof message);
+    if (cloudtasks__aws_auth_code(code) || rs.status == 401 || rs.status == 403)
+        rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "SQS %s: AWS refused the credentials (HTTP %ld %s: %s); check AWS_ACCESS_KEY_ID / "
+                              "AWS_SECRET_ACCESS_KEY or the role, and the permissions sqs:%s", op, rs.status, code, message, op);
+    else rc = cloudtasks__fail(err, CLOUDTASKS_EHTTP, "SQS %s: HTTP %ld %s: %s", op, rs.status, code, message);
+    if (err) err->http_status = (int)rs.status;
+    cloudtasks__http_response_free(&rs);
+    return rc;
+}
+
+/* 1 when an error is worth trying again: no answer, throttling, a server-side failure. */
+CLOUDTASKS__PRIVATE int cloudtasks__transient(int rc, int status, const char *code) {
+    if (rc == CLOUDTASKS_ETRANSPORT || rc == CLOUDTASKS_ETIMEOUT || rc == CLOUDTASKS_EPROTOCOL) return 1;
+    if (rc != CLOUDTASKS_EHTTP) return 0;
+    return status >= 500 || status == 429 || strstr(code, "Throttl") != NULL || strcmp(code, "RequestThrottled") == 0 ||
+           strcmp(code, "ServiceUnavailable") == 0 || strcmp(code, "InternalError") == 0 || strcmp(code, "KmsThrottled") == 0;
+}
+
+/* An SQS call with the SDKs' standard retry: transient failures up to 4 more times with jittered
+   exponential backoff; expired credentials fetched again once. */
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_call(cloudtasks__sqs *q, cloudtasks__http *h, const char *op, const cloudtasks_json_writer *w,
+                                             double timeout, cloudtasks_json_doc **doc, char *code, size_t code_size, cloudtasks_error *err) {
+    int attempt, rc = CLOUDTASKS_OK, force = 0;
+    if (w->error) return cloudtasks__fail(err, w->error, "cannot build the SQS %s request", op);
+    for (attempt = 0; attempt < 5; attempt++) {
+        if (err) err->http_status = 0;
+        rc = cloudtasks__sqs_call_once(q, h, op, w->data, w->len, timeout, force, doc, code, code_size, err);
+        if (rc == CLOUDTASKS_EAUTH && !force && (strncmp(code, "ExpiredToken", 12) == 0 || strcmp(code, "RequestExpired") == 0)) { force = 1; continue; }
+        if (!cloudtasks__transient(rc, err ? err->http_status : 0, code)) break;
+        if (h->abandon && atomic_load(h->abandon)) break;
+        if (attempt < 4) cloudtasks__nap(cloudtasks__backoff(attempt, 0.1, 5.0), h->abandon);
+    }
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_missing_queue(const char *code) {
+    return strcmp(code, "QueueDoesNotExist") == 0 || strcmp(code, "AWS.SimpleQueueService.NonExistentQueue") == 0 ||
+           strcmp(code, "NonExistentQueue") == 0;
+}
+
+/* The URL of queue name, created the way the reference creates it when missing. */
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_queue_url(cloudtasks__sqs *q, cloudtasks__http *h, const char *name, char *url, size_t size,
+                                                  cloudtasks_error *err) {
+    int attempt, rc = CLOUDTASKS_OK;
+    for (attempt = 0; attempt < 2; attempt++) {
+        cloudtasks_json_writer w;
+        cloudtasks_json_doc *doc = NULL;
+        char code[128];
+        const char *found;
+        cloudtasks_json_writer_init(&w);
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "QueueName");
+        cloudtasks_json_write_cstring(&w, name);
+        cloudtasks_json_end_object(&w);
+        rc = cloudtasks__sqs_call(q, h, "GetQueueUrl", &w, 20.0, &doc, code, sizeof code, err);
+        cloudtasks_json_writer_free(&w);
+        if (rc == CLOUDTASKS_OK) {
+            found = cloudtasks_json_string(cloudtasks_json_get(cloudtasks_json_root(doc), "QueueUrl"), NULL);
+            if (!found || !cloudtasks__copy(url, size, found)) rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "SQS GetQueueUrl %s: no QueueUrl", name);
+            cloudtasks_json_free(doc);
+            return rc;
+        }
+        if (!cloudtasks__sqs_missing_queue(code) || attempt > 0) return rc;
+        cloudtasks_json_writer_init(&w);
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "QueueName");
+        cloudtasks_json_write_cstring(&w, name);
+        cloudtasks_json_key(&w, "Attributes");
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "VisibilityTimeout"); cloudtasks_json_write_cstring(&w, "60");
+        cloudtasks_json_key(&w, "MessageRetentionPeriod"); cloudtasks_json_write_cstring(&w, "1209600");
+        cloudtasks_json_end_object(&w);
+        cloudtasks_json_end_object(&w);
+        cloudtasks__log(CLOUDTASKS__INFO, "SQS queue %s does not exist; creating it", name);
+        rc = cloudtasks__sqs_call(q, h, "CreateQueue", &w, 20.0, &doc, code, sizeof code, err);
+        cloudtasks_json_writer_free(&w);
+        cloudtasks_json_free(doc);
+        if (rc != CLOUDTASKS_OK && strcmp(code, "QueueAlreadyExists") != 0 && strcmp(code, "QueueNameExists") != 0) return rc;
+    }
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_receive(void *queue, cloudtasks__http *h, int max, int wait, int lease, cloudtasks__msg *out, int *n,
+                                                cloudtasks_error *err) {
+    cloudtasks__sqs *q = (cloudtasks__sqs *)queue;
+    cloudtasks_json_writer w;
+    cloudtasks_json_doc *doc = NULL;
+    const cloudtasks_json *list;
+    char code[128];
+    size_t i;
+    int rc;
+    *n = 0;
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "QueueUrl"); cloudtasks_json_write_cstring(&w, q->url);
+    cloudtasks_json_key(&w, "MaxNumberOfMessages"); cloudtasks_json_write_int(&w, max);
+    cloudtasks_json_key(&w, "WaitTimeSeconds"); cloudtasks_json_write_int(&w, wait);
+    cloudtasks_json_key(&w, "VisibilityTimeout"); cloudtasks_json_write_int(&w, lease);
+    /* the current name and the older one; some servers know only one of them */
+    cloudtasks_json_key(&w, "MessageSystemAttributeNames");
+    cloudtasks_json_begin_array(&w); cloudtasks_json_write_cstring(&w, "ApproximateReceiveCount"); cloudtasks_json_end_array(&w);
+    cloudtasks_json_key(&w, "AttributeNames");
+    cloudtasks_json_begin_array(&w); cloudtasks_json_write_cstring(&w, "ApproximateReceiveCount"); cloudtasks_json_end_array(&w);
+    cloudtasks_json_end_object(&w);
+    rc = cloudtasks__sqs_call(q, h, "ReceiveMessage", &w, wait + 10.0, &doc, code, sizeof code, err);
+    cloudtasks_json_writer_free(&w);
+    if (rc != CLOUDTASKS_OK) return rc;
+    list = cloudtasks_json_get(cloudtasks_json_root(doc), "Messages");
+    for (i = 0; i < cloudtasks_json_length(list) && *n < max; i++) {
+        const cloudtasks_json *m = cloudtasks_json_at(list, i);
+        size_t blen = 0;
+        const char *body = cloudtasks_json_string(cloudtasks_json_get(m, "Body"), &blen);
+        const char *handle = cloudtasks_json_string(cloudtasks_json_get(m, "ReceiptHandle"), NULL);
+        const char *id = cloudtasks_json_string(cloudtasks_json_get(m, "MessageId"), NULL);
+        const char *count = cloudtasks_json_string(cloudtasks_json_get(cloudtasks_json_get(m, "Attributes"), "ApproximateReceiveCount"), NULL);
+        cloudtasks__msg *msg = &out[*n];
+        if (!handle) continue;   /* nothing can be done with it; its lease runs out */
+        memset(msg, 0, sizeof *msg);
+        msg->body = cloudtasks__strndup(body ? body : "", body ? blen : 0);
+        msg->body_len = body ? blen : 0;
+        msg->handle = cloudtasks__strdup(handle);
+        if (id) cloudtasks__copy(msg->message_id, sizeof msg->message_id, id);
+        msg->receive_count = count ? atoi(count) : 0;
+        if (!msg->body || !msg->handle) { cloudtasks__msg_free(msg); continue; }
+        (*n)++;
+    }
+    cloudtasks_json_free(doc);
+    return CLOUDTASKS_OK;
+}
+
+/* Marks the entries a batch answer lists under "Failed" (HTTP 200 does not mean they all worked). */
+CLOUDTASKS__PRIVATE void cloudtasks__sqs_failed_entries(const cloudtasks_json_doc *doc, cloudtasks__settle *s, int n) {
+    const cloudtasks_json *failed = cloudtasks_json_get(cloudtasks_json_root(doc), "Failed");
+    size_t i;
+    for (i = 0; i < cloudtasks_json_length(failed); i++) {
+        const cloudtasks_json *f = cloudtasks_json_at(failed, i);
+        const char *id = cloudtasks_json_string(cloudtasks_json_get(f, "Id"), NULL);
+        const char *code = cloudtasks_json_string(cloudtasks_json_get(f, "Code"), NULL);
+        const char *message = cloudtasks_json_string(cloudtasks_json_get(f, "Message"), NULL);
+        int k = id ? atoi(id) : -1;
+        if (k >= 0 && k < n) snprintf(s[k].error, sizeof s[k].error, "%s: %s", code ? code : "failed", message ? message : "");
+    }
+}
+
+/* Acknowledges (DeleteMessageBatch) or changes leases (ChangeMessageVisibilityBatch) of up to 10
+   entries, all of one kind. */
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_settle(void *queue, cloudtasks__http *h, cloudtasks__settle *s, int n, cloudtasks_error *err) {
+    cloudtasks__sqs *q = (cloudtasks__sqs *)queue;
+    cloudtasks_json_writer w;
+    cloudtasks_json_doc *doc = NULL;
+    char code[128], id[16];
+    int i, rc, ack = s[0].seconds == CLOUDTASKS__ACK;
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "QueueUrl"); cloudtasks_json_write_cstring(&w, q->url);
+    cloudtasks_json_key(&w, "Entries");
+    cloudtasks_json_begin_array(&w);
+    for (i = 0; i < n; i++) {
+        s[i].error[0] = '\0';
+        snprintf(id, sizeof id, "%d", i);
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "Id"); cloudtasks_json_write_cstring(&w, id);
+        cloudtasks_json_key(&w, "ReceiptHandle"); cloudtasks_json_write_cstring(&w, s[i].handle);
+        if (!ack) { cloudtasks_json_key(&w, "VisibilityTimeout"); cloudtasks_json_write_int(&w, s[i].seconds); }
+        cloudtasks_json_end_object(&w);
+    }
+    cloudtasks_json_end_array(&w);
+    cloudtasks_json_end_object(&w);
+    rc = cloudtasks__sqs_call(q, h, ack ? "DeleteMessageBatch" : "ChangeMessageVisibilityBatch", &w, 20.0, &doc, code, sizeof code, err);
+    cloudtasks_json_writer_free(&w);
+    if (rc == CLOUDTASKS_OK) cloudtasks__sqs_failed_entries(doc, s, n);
+    cloudtasks_json_free(doc);
+    return rc;
+}
+
+/* Sends up to 10 event records to Q-events (SendMessageBatch); sent[i] says which arrived. */
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_send(void *queue, cloudtasks__http *h, char **bodies, const size_t *lens, int *sent, int n,
+                                             cloudtasks_error *err) {
+    cloudtasks__sqs *q = (cloudtasks__sqs *)queue;
+    cloudtasks_json_writer w;
+    cloudtasks_json_doc *doc = NULL;
+    cloudtasks__settle marks[CLOUDTASKS__BATCH_MAX];
+    char code[128], id[16];
+    int i, rc;
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "QueueUrl"); cloudtasks_json_write_cstring(&w, q->events_url);
+    cloudtasks_json_key(&w, "Entries");
+    cloudtasks_json_begin_array(&w);
+    for (i = 0; i < n; i++) {
+        snprintf(id, sizeof id, "%d", i);
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "Id"); cloudtasks_json_write_cstring(&w, id);
+        cloudtasks_json_key(&w, "MessageBody"); cloudtasks_json_write_string(&w, bodies[i], lens[i]);
+        cloudtasks_json_end_object(&w);
+        marks[i].error[0] = '\0';
+    }
+    cloudtasks_json_end_array(&w);
+    cloudtasks_json_end_object(&w);
+    rc = cloudtasks__sqs_call(q, h, "SendMessageBatch", &w, 20.0, &doc, code, sizeof code, err);
+    cloudtasks_json_writer_free(&w);
+    if (rc == CLOUDTASKS_OK) cloudtasks__sqs_failed_entries(doc, marks, n);
+    for (i = 0; i < n; i++) sent[i] = rc == CLOUDTASKS_OK && !marks[i].error[0];
+    if (rc == CLOUDTASKS_OK)
+        for (i = 0; i < n; i++)
+            if (!sent[i]) { rc = cloudtasks__fail(err, CLOUDTASKS_EHTTP, "SQS SendMessageBatch to %s: %s", q->events_name, marks[i].error); break; }
+    cloudtasks_json_free(doc);
+    return rc;
+}
+
+static const cloudtasks__queue_ops cloudtasks__sqs_ops = {
+    "AWS", 10, 43200, 262144, cloudtasks__sqs_receive, cloudtasks__sqs_settle, cloudtasks__sqs_send
+};
+
 /* >>config ---------------------------------------------------------------------------------- */
 
 /* Every setting comes from one table: its flag, its environment variable, its kind (which fixes
@@ -2202,7 +3294,7 @@ typedef struct cloudtasks__config {
         retry_on_timeout, use_new_process, verbose;
     double keepalive_interval, memory_gb, local_ssd_gb, boot_disk_gb, price, max_runtime, max_memory_gb,
         shutdown_grace, simulate_after, simulate_delay, visibility_timeout, exit_when_idle;
-    double num_cpus, num_simultaneous, tasks_to_skip, max_num_tasks, max_tasks_per_process;
+    double num_cpus, num_simultaneous, tasks_to_skip, max_num_tasks, max_tasks_per_process, prefetch;
     int user_argc;
     char **user_argv;
     const char *values[40];     /* each option's resolved text, for cloudtasks_worker_setting (NULL: unset) */
@@ -2279,6 +3371,8 @@ static const cloudtasks__option cloudtasks__options[] = {
      "a fresh process for every task instead of reusable task processes"},
     {"max-tasks-per-process", "RMS_CLOUD_WORKER_MAX_TASKS_PER_PROCESS", CLOUDTASKS__OPT_COUNT, CLOUDTASKS__AT(max_tasks_per_process),
      "no limit", "replace a reusable task process after N tasks (0: never)"},
+    {"prefetch", "CLOUDTASKS_PREFETCH", CLOUDTASKS__OPT_COUNT, CLOUDTASKS__AT(prefetch), "0",
+     "messages received ahead of free task slots (their leases are held and extended)"},
     {"exit-when-idle", "RMS_CLOUD_TASKS_EXIT_WHEN_IDLE", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(exit_when_idle), "never",
      "exit once no task has arrived for this many seconds"},
     {"verbose", NULL, CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(verbose), "false", "log debug messages too (-v)"},
@@ -2524,33 +3618,6 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
 
 /* >>events ---------------------------------------------------------------------------------- */
 
-/* Log lines go to stderr as "2026-11-29 19:36:06.890 WARNING - message", each in one write so the
-   lines of the supervisor, the pool and the task processes never interleave mid-line. */
-enum { CLOUDTASKS__DEBUG, CLOUDTASKS__INFO, CLOUDTASKS__WARNING, CLOUDTASKS__ERROR };
-static int cloudtasks__log_level = CLOUDTASKS__INFO;   /* the worker's process-wide log level */
-static int cloudtasks__progress_shown;                 /* a progress line sits on the terminal */
-
-CLOUDTASKS__PRIVATE CLOUDTASKS__PRINTF(2, 3) void cloudtasks__log(int level, const char *fmt, ...) {
-    static const char *const names[] = {"DEBUG", "INFO", "WARNING", "ERROR"};
-    char line[2048], stamp[33];
-    int64_t seconds;
-    int32_t micros;
-    size_t n;
-    va_list ap;
-    if (level < cloudtasks__log_level) return;
-    cloudtasks__wall(&seconds, &micros);
-    cloudtasks__format_iso8601(stamp, seconds, micros);
-    stamp[10] = ' ';   /* "2026-11-29 19:36:06.890" */
-    n = (size_t)snprintf(line, sizeof line, "%s%.23s %s - ", cloudtasks__progress_shown ? "\r\033[K" : "", stamp, names[level]);
-    va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - n, fmt, ap);
-    va_end(ap);
-    n = strlen(line);
-    if (n > sizeof line - 2) n = sizeof line - 2;
-    line[n++] = '\n';
-    while (write(2, line, n) < 0 && errno == EINTR) {}
-}
-
 CLOUDTASKS__PRIVATE void cloudtasks__buf_sink(void *b, const char *s, size_t n) { cloudtasks__buf_append((cloudtasks__buf *)b, s, n); }
 
 CLOUDTASKS__PRIVATE void cloudtasks__buf_json_string(cloudtasks__buf *b, const char *s, size_t n) {
@@ -2566,6 +3633,8 @@ typedef struct cloudtasks__events {
     const char *path;
     char hostname[256];
     cloudtasks__buf line;       /* records not yet written */
+    void (*to_queue)(void *ctx, const char *record, size_t len);   /* the event queue, if any */
+    void *queue_ctx;
 } cloudtasks__events;
 
 CLOUDTASKS__PRIVATE void cloudtasks__event_begin(cloudtasks__events *ev, const char *type) {
@@ -2618,6 +3687,15 @@ CLOUDTASKS__PRIVATE void cloudtasks__events_flush(cloudtasks__events *ev) {
     if (ev->line.oom) {
         cloudtasks__log(CLOUDTASKS__ERROR, "out of memory writing events; some were lost");
         left = 0;
+    }
+    if (ev->to_queue && left) {
+        const char *q = p, *end = p + left;
+        while (q < end) {
+            const char *eol = (const char *)memchr(q, '\n', (size_t)(end - q));
+            if (!eol) eol = end;
+            ev->to_queue(ev->queue_ctx, q, (size_t)(eol - q));
+            q = eol + 1;
+        }
     }
     while (ev->fd >= 0 && left > 0) {
         ssize_t n = write(ev->fd, p, left);
@@ -3308,6 +4386,398 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
 /* >>worker ---------------------------------------------------------------------------------- */
 
 /* A task process as the supervisor sees it: the socket to it and the task it runs. */
+/* The supervisor's network side, for cloud queues: three threads, started after the pool was
+   forked (so nothing threaded ever forks), each with its own keep-alive connection.
+     receiver  long-polls the task queue for as many messages as the supervisor can take;
+     settler   acknowledges, releases and extends leases in batches;
+     reporter  sends event records (batched, retried), keep-alives, and watches for spot notices.
+   They share one mutex and one condition variable with the supervisor's loop, and wake that loop
+   with a byte on a pipe. No thread ever blocks task processing: the loop only moves lists. */
+typedef struct cloudtasks__event_msg { char *text; size_t len; } cloudtasks__event_msg;
+
+typedef struct cloudtasks__net {
+    const cloudtasks__queue_ops *ops;
+    void *queue;
+    cloudtasks__aws *aws;                 /* for instance metadata (AWS) */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int wake[2];
+    atomic_int stop_receive, stop_all;
+    pthread_t thread[3];
+    int started[3];
+    /* receiver */
+    int want, lease, wait;
+    cloudtasks__msg *inbox;
+    size_t inbox_len, inbox_cap;
+    /* settler */
+    cloudtasks__settle *todo;
+    size_t todo_len, todo_cap;
+    double todo_since;
+    int settling;
+    /* reporter */
+    cloudtasks__event_msg *events;
+    size_t events_len, events_cap;
+    int sending, send_events;
+    double keepalive;                     /* seconds; 0: none */
+    int watch_spot;
+    const char *hostname;
+    /* for the supervisor */
+    char **notes;                         /* non-fatal errors, to become events */
+    size_t notes_len, notes_cap;
+    char fatal[512];
+    int spot;
+    char spot_text[512];
+    long requests, events_lost;
+} cloudtasks__net;
+
+/* Grows an array of elements of size each to hold one more; 0 when memory ran out. */
+CLOUDTASKS__PRIVATE int cloudtasks__array_room(void **items, size_t *cap, size_t len, size_t each) {
+    void *p;
+    size_t n;
+    if (len < *cap) return 1;
+    n = *cap ? *cap * 2 : 16;
+    p = CLOUDTASKS_REALLOC(*items, n * each);
+    if (!p) return 0;
+    *items = p;
+    *cap = n;
+    return 1;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__net_poke(cloudtasks__net *n) {
+    char c = 1;
+    if (write(n->wake[1], &c, 1) < 0) {}   /* a full pipe already says "look" */
+}
+
+/* A non-fatal problem for the event log (called with the lock held). */
+CLOUDTASKS__PRIVATE void cloudtasks__net_note(cloudtasks__net *n, const char *text) {
+    char *copy = cloudtasks__strdup(text);
+    if (copy && cloudtasks__array_room((void **)&n->notes, &n->notes_cap, n->notes_len, sizeof *n->notes)) n->notes[n->notes_len++] = copy;
+    else CLOUDTASKS_FREE(copy);
+    cloudtasks__net_poke(n);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__net_fatal(cloudtasks__net *n, const char *text) {
+    if (!n->fatal[0]) cloudtasks__copy(n->fatal, sizeof n->fatal, text);
+    atomic_store(&n->stop_receive, 1);
+    cloudtasks__net_poke(n);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__net_wait(cloudtasks__net *n, double seconds) {
+    struct timespec ts;
+    double until;
+    int64_t s;
+    int32_t us;
+    if (seconds > 3600) seconds = 3600;
+    cloudtasks__wall(&s, &us);
+    until = (double)s + us * 1e-6 + seconds;
+    ts.tv_sec = (time_t)until;
+    ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+    pthread_cond_timedwait(&n->cond, &n->lock, &ts);
+}
+
+CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
+    cloudtasks__net *n = (cloudtasks__net *)arg;
+    cloudtasks__http h;
+    cloudtasks__msg got[CLOUDTASKS__BATCH_MAX];
+    int failures = 0;
+    memset(&h, 0, sizeof h);
+    h.abandon = &n->stop_receive;
+    pthread_mutex_lock(&n->lock);
+    while (!atomic_load(&n->stop_receive)) {
+        int ask = n->want - (int)n->inbox_len, count = 0, i, rc;
+        double asked;
+        cloudtasks_error err;
+        if (ask > n->ops->max_receive) ask = n->ops->max_receive;
+        if (ask > CLOUDTASKS__BATCH_MAX) ask = CLOUDTASKS__BATCH_MAX;
+        if (ask <= 0) { cloudtasks__net_wait(n, 1.0); continue; }
+        pthread_mutex_unlock(&n->lock);
+        cloudtasks__error_clear(&err);
+        asked = cloudtasks__now();
+        rc = n->ops->receive(n->queue, &h, ask, n->wait, n->lease, got, &count, &err);
+        pthread_mutex_lock(&n->lock);
+        if (rc == CLOUDTASKS_EAUTH) { cloudtasks__net_fatal(n, err.message); break; }
+        if (rc != CLOUDTASKS_OK) {
+            if (atomic_load(&n->stop_receive)) break;
+            if (failures++ % 10 == 0) cloudtasks__log(CLOUDTASKS__WARNING, "receiving tasks failed (%s); retrying", err.message);
+            pthread_mutex_unlock(&n->lock);
+            cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 30.0), &n->stop_receive);
+            pthread_mutex_lock(&n->lock);
+            continue;
+        }
+        if (failures) cloudtasks__log(CLOUDTASKS__INFO, "receiving tasks works again");
+        failures = 0;
+        for (i = 0; i < count; i++) {
+            got[i].lease_until = asked + n->lease;
+            got[i].extend_at = asked + n->lease / 2.0;
+            if (cloudtasks__array_room((void **)&n->inbox, &n->inbox_cap, n->inbox_len, sizeof *n->inbox)) n->inbox[n->inbox_len++] = got[i];
+            else cloudtasks__msg_free(&got[i]);   /* its lease runs out and it comes back */
+        }
+        if (count) cloudtasks__net_poke(n);
+    }
+    pthread_mutex_unlock(&n->lock);
+    pthread_mutex_lock(&n->lock);
+    n->requests += h.requests;
+    pthread_mutex_unlock(&n->lock);
+    cloudtasks__http_close(&h);
+    return NULL;
+}
+
+/* Takes the next batch from the to-do list: up to 10 entries of the same kind (acknowledge, or
+   change lease), oldest first. */
+CLOUDTASKS__PRIVATE int cloudtasks__net_take_batch(cloudtasks__net *n, cloudtasks__settle *batch) {
+    size_t i, k = 0;
+    int ack = n->todo[0].seconds == CLOUDTASKS__ACK, count = 0;
+    for (i = 0; i < n->todo_len; i++) {
+        if (count < CLOUDTASKS__BATCH_MAX && (n->todo[i].seconds == CLOUDTASKS__ACK) == ack) batch[count++] = n->todo[i];
+        else n->todo[k++] = n->todo[i];
+    }
+    n->todo_len = k;
+    n->todo_since = k ? cloudtasks__now() : 0;
+    return count;
+}
+
+CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
+    cloudtasks__net *n = (cloudtasks__net *)arg;
+    cloudtasks__http h;
+    cloudtasks__settle batch[CLOUDTASKS__BATCH_MAX];
+    int failures = 0;
+    memset(&h, 0, sizeof h);
+    h.abandon = NULL;   /* acknowledgements are never abandoned */
+    pthread_mutex_lock(&n->lock);
+    for (;;) {
+        int count, i, rc, stopping = atomic_load(&n->stop_all);
+        double age;
+        cloudtasks_error err;
+        if (n->todo_len == 0) {
+            if (stopping) break;
+            cloudtasks__net_wait(n, 1.0);
+            continue;
+        }
+        /* a short wait fills batches when tasks end close together; leases are not at risk */
+        age = cloudtasks__now() - n->todo_since;
+        if (n->todo_len < CLOUDTASKS__BATCH_MAX && !stopping && age < 0.05) { cloudtasks__net_wait(n, 0.05 - age); continue; }
+        count = cloudtasks__net_take_batch(n, batch);
+        n->settling = count;
+        pthread_mutex_unlock(&n->lock);
+        cloudtasks__error_clear(&err);
+        rc = n->ops->settle(n->queue, &h, batch, count, &err);
+        pthread_mutex_lock(&n->lock);
+        n->settling = 0;
+        if (rc == CLOUDTASKS_EAUTH) cloudtasks__net_fatal(n, err.message);
+        if (rc != CLOUDTASKS_OK && rc != CLOUDTASKS_EAUTH && failures < 3 && !stopping) {
+            /* back to the front of the list, and try again after a pause */
+            failures++;
+            cloudtasks__log(CLOUDTASKS__WARNING, "settling %d messages failed (%s); retrying", count, err.message);
+            for (i = count - 1; i >= 0; i--) {
+                if (!cloudtasks__array_room((void **)&n->todo, &n->todo_cap, n->todo_len, sizeof *n->todo)) { CLOUDTASKS_FREE(batch[i].handle); continue; }
+                memmove(n->todo + 1, n->todo, n->todo_len * sizeof *n->todo);
+                n->todo[0] = batch[i];
+                n->todo_len++;
+            }
+            n->todo_since = cloudtasks__now();
+            pthread_mutex_unlock(&n->lock);
+            cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 10.0), NULL);
+            pthread_mutex_lock(&n->lock);
+            continue;
+        }
+        failures = 0;
+        for (i = 0; i < count; i++) {
+            const char *why = rc != CLOUDTASKS_OK ? err.message : batch[i].error;
+            if (why[0]) {
+                char text[512];
+                if (batch[i].seconds == CLOUDTASKS__ACK)
+                    snprintf(text, sizeof text, "Error completing task %s: %s", batch[i].task_id[0] ? batch[i].task_id : "?", why);
+                else if (batch[i].seconds == 0)
+                    snprintf(text, sizeof text, "Error failing task %s: %s", batch[i].task_id[0] ? batch[i].task_id : "?", why);
+                else
+                    snprintf(text, sizeof text, "Failed to renew visibility timeout for task %s: %s", batch[i].task_id[0] ? batch[i].task_id : "?", why);
+                cloudtasks__log(batch[i].seconds > 0 ? CLOUDTASKS__WARNING : CLOUDTASKS__ERROR, "%s", text);
+                if (batch[i].seconds <= 0) cloudtasks__net_note(n, text);   /* renewals only warn, as the reference */
+            }
+            CLOUDTASKS_FREE(batch[i].handle);
+        }
+        pthread_cond_broadcast(&n->cond);
+    }
+    n->requests += h.requests;
+    pthread_mutex_unlock(&n->lock);
+    cloudtasks__http_close(&h);
+    return NULL;
+}
+
+/* The keep-alive record: queue only, never the file (as the reference). */
+CLOUDTASKS__PRIVATE int cloudtasks__net_keepalive(cloudtasks__net *n, cloudtasks__http *h) {
+    cloudtasks__buf b = {0};
+    char stamp[33], *bodies[1];
+    const char *id = n->aws ? cloudtasks__aws_instance_id(n->aws, h) : NULL;
+    int64_t s;
+    int32_t us;
+    int sent = 0;
+    size_t len;
+    cloudtasks_error err;
+    cloudtasks__wall(&s, &us);
+    cloudtasks__format_iso8601(stamp, s, us);
+    cloudtasks__buf_printf(&b, "{\"timestamp\": \"%s\", \"hostname\": ", stamp);
+    cloudtasks__buf_json_string(&b, n->hostname, strlen(n->hostname));
+    cloudtasks__buf_puts(&b, ", \"event_type\": \"keep_alive\", \"instance_id\": ");
+    cloudtasks__buf_json_string(&b, id ? id : n->hostname, strlen(id ? id : n->hostname));
+    cloudtasks__buf_putc(&b, '}');
+    if (b.oom) { cloudtasks__buf_free(&b); return CLOUDTASKS_ENOMEM; }
+    bodies[0] = b.data;
+    len = b.len;
+    cloudtasks__error_clear(&err);
+    if (n->ops->send(n->queue, h, bodies, &len, &sent, 1, &err) != CLOUDTASKS_OK)
+        cloudtasks__log(CLOUDTASKS__WARNING, "Failed to send keep-alive event: %s", err.message);
+    cloudtasks__buf_free(&b);
+    return CLOUDTASKS_OK;
+}
+
+/* Sends the oldest events: up to 10 whose bodies fit one batch. Called with the lock held; the
+   events stay listed until they are sent, so none is lost to a failure. */
+CLOUDTASKS__PRIVATE int cloudtasks__net_send_events(cloudtasks__net *n, cloudtasks__http *h, int *failures) {
+    char *bodies[CLOUDTASKS__BATCH_MAX];
+    size_t lens[CLOUDTASKS__BATCH_MAX], total = 0;
+    int sent[CLOUDTASKS__BATCH_MAX], count = 0, i, rc, kept = 0;
+    cloudtasks_error err;
+    while (count < CLOUDTASKS__BATCH_MAX && (size_t)count < n->events_len && total + n->events[count].len <= n->ops->max_event_bytes) {
+        bodies[count] = n->events[count].text;
+        lens[count] = n->events[count].len;
+        total += lens[count++];
+    }
+    if (count == 0) count = 1, bodies[0] = n->events[0].text, lens[0] = n->events[0].len;   /* shrunk to fit before it was listed */
+    n->sending = 1;
+    pthread_mutex_unlock(&n->lock);
+    cloudtasks__error_clear(&err);
+    rc = n->ops->send(n->queue, h, bodies, lens, sent, count, &err);
+    pthread_mutex_lock(&n->lock);
+    n->sending = 0;
+    if (rc == CLOUDTASKS_EAUTH) cloudtasks__net_fatal(n, err.message);
+    /* the sent ones leave the list; the others stay first, in order */
+    for (i = 0; i < count; i++) {
+        if (sent[i]) CLOUDTASKS_FREE(n->events[i].text);
+        else n->events[kept++] = n->events[i];
+    }
+    memmove(n->events + kept, n->events + count, (n->events_len - (size_t)count) * sizeof *n->events);
+    n->events_len -= (size_t)(count - kept);
+    if (rc != CLOUDTASKS_OK) {
+        if ((*failures)++ % 10 == 0) cloudtasks__log(CLOUDTASKS__WARNING, "sending events failed (%s); retrying", err.message);
+    } else *failures = 0;
+    pthread_cond_broadcast(&n->cond);
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE void *cloudtasks__net_reporter(void *arg) {
+    cloudtasks__net *n = (cloudtasks__net *)arg;
+    cloudtasks__http h;
+    double next_keepalive = n->keepalive > 0 && n->send_events ? cloudtasks__now() : 0, next_spot = n->watch_spot ? cloudtasks__now() : 0;
+    int failures = 0, final_tries = 0;
+    memset(&h, 0, sizeof h);
+    pthread_mutex_lock(&n->lock);
+    for (;;) {
+        double now = cloudtasks__now(), next = now + 1.0;
+        int stopping = atomic_load(&n->stop_all);
+        if (next_keepalive > 0 && now >= next_keepalive && !stopping) {
+            pthread_mutex_unlock(&n->lock);
+            cloudtasks__net_keepalive(n, &h);
+            pthread_mutex_lock(&n->lock);
+            next_keepalive = now + n->keepalive;   /* a failed one waits a whole interval too */
+            continue;
+        }
+        if (next_spot > 0 && now >= next_spot && !stopping) {
+            char text[512];
+            int notice;
+            pthread_mutex_unlock(&n->lock);
+            notice = cloudtasks__aws_spot_notice(n->aws, &h, text, sizeof text);
+            pthread_mutex_lock(&n->lock);
+            next_spot = now + 5.0;   /* AWS asks for a look every 5 seconds */
+            if (notice == 1) {
+                n->spot = 1;
+                cloudtasks__copy(n->spot_text, sizeof n->spot_text, text);
+                next_spot = 0;
+                cloudtasks__net_poke(n);
+            }
+            continue;
+        }
+        if (n->events_len) {
+            if (cloudtasks__net_send_events(n, &h, &failures) != CLOUDTASKS_OK) {
+                if (stopping && ++final_tries >= 3) break;
+                pthread_mutex_unlock(&n->lock);
+                cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 30.0), stopping ? NULL : &n->stop_all);
+                pthread_mutex_lock(&n->lock);
+            }
+            continue;
+        }
+        if (stopping) break;
+        if (next_keepalive > 0 && next_keepalive < next) next = next_keepalive;
+        if (next_spot > 0 && next_spot < next) next = next_spot;
+        cloudtasks__net_wait(n, next - now);
+    }
+    if (n->events_len) {
+        size_t i;
+        cloudtasks__log(CLOUDTASKS__ERROR, "%zu events could not be sent to the event queue", n->events_len);
+        n->events_lost += (long)n->events_len;
+        for (i = 0; i < n->events_len; i++) CLOUDTASKS_FREE(n->events[i].text);
+        n->events_len = 0;
+    }
+    n->requests += h.requests;
+    pthread_mutex_unlock(&n->lock);
+    cloudtasks__http_close(&h);
+    return NULL;
+}
+
+/* Starts the three threads with SIGINT/SIGTERM blocked in them, so the handlers run on the loop's
+   thread (which is where they write their pipe byte anyway). */
+CLOUDTASKS__PRIVATE int cloudtasks__net_start(cloudtasks__net *n) {
+    void *(*const bodies[3])(void *) = {cloudtasks__net_receiver, cloudtasks__net_settler, cloudtasks__net_reporter};
+    sigset_t block, old;
+    int i, ok = 1;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGCHLD);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    for (i = 0; i < 3 && ok; i++) ok = (n->started[i] = pthread_create(&n->thread[i], NULL, bodies[i], n) == 0);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return ok;
+}
+
+/* Stops receiving and waits for the receiver; what it received after that is in the inbox. */
+CLOUDTASKS__PRIVATE void cloudtasks__net_stop_receiving(cloudtasks__net *n) {
+    atomic_store(&n->stop_receive, 1);
+    pthread_mutex_lock(&n->lock);
+    pthread_cond_broadcast(&n->cond);
+    pthread_mutex_unlock(&n->lock);
+    if (n->started[0]) pthread_join(n->thread[0], NULL);
+    n->started[0] = 0;
+}
+
+/* Lets the settler and the reporter finish their lists, then joins them. */
+CLOUDTASKS__PRIVATE void cloudtasks__net_finish(cloudtasks__net *n) {
+    int i;
+    cloudtasks__net_stop_receiving(n);
+    atomic_store(&n->stop_all, 1);
+    pthread_mutex_lock(&n->lock);
+    pthread_cond_broadcast(&n->cond);
+    pthread_mutex_unlock(&n->lock);
+    for (i = 1; i < 3; i++)
+        if (n->started[i]) { pthread_join(n->thread[i], NULL); n->started[i] = 0; }
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__net_free(cloudtasks__net *n) {
+    size_t i;
+    for (i = 0; i < n->inbox_len; i++) cloudtasks__msg_free(&n->inbox[i]);
+    for (i = 0; i < n->todo_len; i++) CLOUDTASKS_FREE(n->todo[i].handle);
+    for (i = 0; i < n->events_len; i++) CLOUDTASKS_FREE(n->events[i].text);
+    for (i = 0; i < n->notes_len; i++) CLOUDTASKS_FREE(n->notes[i]);
+    CLOUDTASKS_FREE(n->inbox);
+    CLOUDTASKS_FREE(n->todo);
+    CLOUDTASKS_FREE(n->events);
+    CLOUDTASKS_FREE(n->notes);
+    if (n->wake[0] >= 0) close(n->wake[0]);
+    if (n->wake[1] >= 0) close(n->wake[1]);
+    pthread_cond_destroy(&n->cond);
+    pthread_mutex_destroy(&n->lock);
+}
+
 typedef struct cloudtasks__worker_proc {
     int pid, number;            /* pid 0: a free entry */
     cloudtasks__channel ch;
@@ -3317,6 +4787,8 @@ typedef struct cloudtasks__worker_proc {
     long tasks;
     char *task_id;
     double started;
+    char *handle;               /* a cloud queue's receipt handle / ack id for the task; NULL for files */
+    double lease_until, extend_at;
 } cloudtasks__worker_proc;
 
 typedef struct cloudtasks__supervisor {
@@ -3343,6 +4815,14 @@ typedef struct cloudtasks__supervisor {
     double progress_at;
     struct pollfd *fds;
     size_t fds_cap;
+    /* cloud queues */
+    cloudtasks__net *net;       /* NULL for a task file */
+    cloudtasks__msg *inbox;     /* received, not started yet (their leases are ours) */
+    size_t inbox_len, inbox_cap;
+    cloudtasks__settle *todo;   /* acknowledgements and lease changes, handed over after events are written */
+    size_t todo_len, todo_cap;
+    double last_activity;       /* a message arrived or a task ended */
+    int net_failed;             /* a network thread hit an error the worker cannot go on with */
 } cloudtasks__supervisor;
 
 static int cloudtasks__signal_fd = -1;
@@ -3360,6 +4840,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__on_signal(int sig) {
 CLOUDTASKS__PRIVATE void cloudtasks__sup_release(cloudtasks__worker_proc *p) {
     cloudtasks__channel_free(&p->ch);
     CLOUDTASKS_FREE(p->task_id);
+    CLOUDTASKS_FREE(p->handle);
     memset(p, 0, sizeof *p);
     p->ch.fd = -1;
 }
@@ -3373,8 +4854,46 @@ CLOUDTASKS__PRIVATE cloudtasks__worker_proc *cloudtasks__sup_idle(cloudtasks__su
     return NULL;
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, const char *task_id,
-                                                   size_t id_len, const cloudtasks_json *data, const cloudtasks__record *rec) {
+/* A task record checked: a JSON object with "task_id" (a string, or a number written as one) and
+   "data". The document is the caller's to free; on failure it is NULL and why says what is wrong. */
+typedef struct cloudtasks__task_record {
+    cloudtasks_json_doc *doc;
+    const char *id;
+    size_t id_len;
+    const cloudtasks_json *data;
+    char number[32];
+} cloudtasks__task_record;
+
+CLOUDTASKS__PRIVATE int cloudtasks__task_check(const char *text, size_t len, cloudtasks__task_record *t, char *why, size_t why_size) {
+    cloudtasks_error err;
+    const cloudtasks_json *root, *id;
+    const char *problem = NULL;
+    memset(t, 0, sizeof *t);
+    t->doc = cloudtasks_json_parse(text, len, &err);
+    root = cloudtasks_json_root(t->doc);
+    id = cloudtasks_json_get(root, "task_id");
+    t->data = cloudtasks_json_get(root, "data");
+    if (!t->doc) problem = err.message;
+    else if (cloudtasks_json_typeof(root) != CLOUDTASKS_JSON_OBJECT) problem = "a task must be a JSON object";
+    else if (!id) problem = "it has no \"task_id\"";
+    else if (!t->data) problem = "it has no \"data\"";
+    else if (cloudtasks_json_typeof(id) != CLOUDTASKS_JSON_STRING && cloudtasks_json_typeof(id) != CLOUDTASKS_JSON_NUMBER)
+        problem = "its \"task_id\" must be a string or a number";
+    if (problem) {
+        cloudtasks__copy(why, why_size, problem);
+        cloudtasks_json_free(t->doc);
+        t->doc = NULL;
+        return 0;
+    }
+    t->id = cloudtasks_json_string(id, &t->id_len);
+    if (!t->id) { t->id_len = cloudtasks__format_double(t->number, cloudtasks_json_number(id, 0)); t->id = t->number; }
+    return 1;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cloudtasks__worker_proc *p, const cloudtasks__task_record *t,
+                                                   const char *text, size_t len, const char *message_id, int receive_count) {
+    const char *task_id = t->id;
+    size_t id_len = t->id_len;
     size_t data_start, at, span;
     p->busy = 1;
     p->stop_reason = 0;
@@ -3384,11 +4903,11 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_send_task(cloudtasks__supervisor *s, cl
     cloudtasks__put_str(&p->ch.out, task_id, id_len);
     data_start = p->ch.out.len;
     cloudtasks__put_u32(&p->ch.out, 0);
-    if (cloudtasks__json_member_span(rec->text, rec->len, "data", &at, &span)) cloudtasks__buf_append(&p->ch.out, rec->text + at, span);
-    else cloudtasks__json_serialize(cloudtasks__buf_sink, &p->ch.out, data);
+    if (cloudtasks__json_member_span(text, len, "data", &at, &span)) cloudtasks__buf_append(&p->ch.out, text + at, span);
+    else cloudtasks__json_serialize(cloudtasks__buf_sink, &p->ch.out, t->data);
     cloudtasks__patch_length(&p->ch.out, data_start);
-    cloudtasks__put_str(&p->ch.out, "", 0);       /* message id: none in a task file */
-    cloudtasks__put_u32(&p->ch.out, 0);           /* receive count: unknown */
+    cloudtasks__put_str(&p->ch.out, message_id, strlen(message_id));   /* "" in a task file */
+    cloudtasks__put_u32(&p->ch.out, (uint32_t)receive_count);           /* 0: unknown */
     cloudtasks__frame_end(&p->ch);
     cloudtasks__channel_flush(&p->ch);
     s->active++;
@@ -3405,20 +4924,23 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_bad_record(cloudtasks__supervisor *s, c
     s->bad_records++;
 }
 
-/* Takes records from the task file while a task process is free, skipping and limiting as configured. */
-CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
-    cloudtasks__worker_proc *p;
+CLOUDTASKS__PRIVATE void cloudtasks__sup_check_limit(cloudtasks__supervisor *s) {
     if (s->cfg->max_num_tasks >= 0 && s->started_tasks >= (long)s->cfg->max_num_tasks && !s->limit_reached) {
         s->limit_reached = 1;
         cloudtasks__log(CLOUDTASKS__INFO, "Started the maximum of %ld tasks (--max-num-tasks); taking no more", s->started_tasks);
     }
+}
+
+/* Takes records from the task file while a task process is free, skipping and limiting as configured. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_feed_file(cloudtasks__supervisor *s) {
+    cloudtasks__worker_proc *p;
+    cloudtasks__sup_check_limit(s);
     while (!s->source_done && !s->limit_reached && !s->shutdown && !s->shared->termination && s->active < s->capacity &&
            (p = cloudtasks__sup_idle(s)) != NULL) {
         cloudtasks__record rec;
         cloudtasks__buf why = {0};
-        cloudtasks_error err;
-        cloudtasks_json_doc *doc;
-        const cloudtasks_json *root, *id, *data;
+        cloudtasks__task_record t;
+        char problem[300];
         int r = cloudtasks__taskfile_next(&s->source, &rec, &why);
         if (r <= 0) {
             if (r < 0) {
@@ -3430,31 +4952,265 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
             s->source_done = 1;
             break;
         }
-        doc = cloudtasks_json_parse(rec.text, rec.len, &err);
-        root = cloudtasks_json_root(doc);
-        id = cloudtasks_json_get(root, "task_id");
-        data = cloudtasks_json_get(root, "data");
-        if (!doc) cloudtasks__sup_bad_record(s, &rec, err.message);
-        else if (cloudtasks_json_typeof(root) != CLOUDTASKS_JSON_OBJECT) cloudtasks__sup_bad_record(s, &rec, "a task must be a JSON object");
-        else if (!id) cloudtasks__sup_bad_record(s, &rec, "it has no \"task_id\"");
-        else if (!data) cloudtasks__sup_bad_record(s, &rec, "it has no \"data\"");
-        else if (cloudtasks_json_typeof(id) != CLOUDTASKS_JSON_STRING && cloudtasks_json_typeof(id) != CLOUDTASKS_JSON_NUMBER)
-            cloudtasks__sup_bad_record(s, &rec, "its \"task_id\" must be a string or a number");
+        if (!cloudtasks__task_check(rec.text, rec.len, &t, problem, sizeof problem)) cloudtasks__sup_bad_record(s, &rec, problem);
         else if (s->to_skip > 0) {
             s->to_skip--;
             s->skipped++;
             cloudtasks__log(CLOUDTASKS__DEBUG, "Skipping task (%ld more to skip)", s->to_skip);
         } else {
-            char number[32];
-            size_t n;
-            const char *text = cloudtasks_json_string(id, &n);
-            if (!text) { n = cloudtasks__format_double(number, cloudtasks_json_number(id, 0)); text = number; }
-            cloudtasks__sup_send_task(s, p, text, n, data, &rec);
-            if (s->cfg->max_num_tasks >= 0 && s->started_tasks >= (long)s->cfg->max_num_tasks) {
-                s->limit_reached = 1;
-                cloudtasks__log(CLOUDTASKS__INFO, "Started the maximum of %ld tasks (--max-num-tasks); taking no more", s->started_tasks);
-            }
+            cloudtasks__sup_send_task(s, p, &t, rec.text, rec.len, "", 0);
+            cloudtasks__sup_check_limit(s);
         }
+        cloudtasks_json_free(t.doc);
+    }
+}
+
+/* ---- the supervisor and a cloud queue ---- */
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_kill_all(cloudtasks__supervisor *s);
+
+/* Lists an acknowledgement (seconds CLOUDTASKS__ACK) or a lease change for a message; the list
+   goes to the settler only after the loop wrote the events, so an event always precedes its
+   acknowledgement. Takes the handle. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_settle(cloudtasks__supervisor *s, char *handle, int seconds, const char *task_id) {
+    cloudtasks__settle *e;
+    if (!handle || !cloudtasks__array_room((void **)&s->todo, &s->todo_cap, s->todo_len, sizeof *s->todo)) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "out of memory: the message of task %s is left to its lease", task_id ? task_id : "?");
+        CLOUDTASKS_FREE(handle);
+        return;
+    }
+    e = &s->todo[s->todo_len++];
+    memset(e, 0, sizeof *e);
+    e->handle = handle;
+    e->seconds = seconds;
+    if (task_id) cloudtasks__copy(e->task_id, sizeof e->task_id, task_id);
+}
+
+/* Gives every received message that will not run back to the queue at once. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_release_inbox(cloudtasks__supervisor *s, const char *why) {
+    size_t i;
+    if (!s->inbox_len) return;
+    for (i = 0; i < s->inbox_len; i++) {
+        cloudtasks__sup_settle(s, s->inbox[i].handle, 0, NULL);
+        s->inbox[i].handle = NULL;
+        cloudtasks__msg_free(&s->inbox[i]);
+    }
+    cloudtasks__log(CLOUDTASKS__INFO, "Released %zu received tasks back to the queue (%s)", s->inbox_len, why);
+    s->inbox_len = 0;
+}
+
+/* Moves what the receiver got into the supervisor's own list. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_take_inbox(cloudtasks__supervisor *s) {
+    cloudtasks__net *n = s->net;
+    size_t i;
+    pthread_mutex_lock(&n->lock);
+    for (i = 0; i < n->inbox_len; i++) {
+        if (cloudtasks__array_room((void **)&s->inbox, &s->inbox_cap, s->inbox_len, sizeof *s->inbox)) s->inbox[s->inbox_len++] = n->inbox[i];
+        else cloudtasks__msg_free(&n->inbox[i]);   /* its lease runs out and it comes back */
+    }
+    if (n->inbox_len) s->last_activity = cloudtasks__now();
+    n->inbox_len = 0;
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* A message whose body is not a task can never run: its event names it and it is deleted, so it
+   does not come back forever (the reference loses its whole batch to it, again and again). */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_bad_message(cloudtasks__supervisor *s, cloudtasks__msg *m, const char *why) {
+    char text[600];
+    snprintf(text, sizeof text, "message %s from queue %s is not a task and was deleted: %s", m->message_id[0] ? m->message_id : "?",
+             s->cfg->queue_name, why);
+    cloudtasks__log(CLOUDTASKS__ERROR, "%s", text);
+    cloudtasks__event_message(&s->events, "non_fatal_exception", text);
+    cloudtasks__sup_settle(s, m->handle, CLOUDTASKS__ACK, NULL);
+    m->handle = NULL;
+    s->bad_records++;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__sup_intake_closed(const cloudtasks__supervisor *s) {
+    return s->limit_reached || s->shutdown || s->shared->termination || s->net_failed;
+}
+
+/* Starts received tasks on free task processes and tells the receiver how many more to get: the
+   free slots plus --prefetch, less what is already waiting. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_feed_queue(cloudtasks__supervisor *s) {
+    cloudtasks__worker_proc *p;
+    long want;
+    cloudtasks__sup_take_inbox(s);
+    cloudtasks__sup_check_limit(s);
+    while (s->inbox_len && !cloudtasks__sup_intake_closed(s) && s->active < s->capacity && (p = cloudtasks__sup_idle(s)) != NULL) {
+        cloudtasks__msg m = s->inbox[0];
+        cloudtasks__task_record t;
+        char problem[300];
+        memmove(s->inbox, s->inbox + 1, --s->inbox_len * sizeof *s->inbox);
+        if (!cloudtasks__task_check(m.body, m.body_len, &t, problem, sizeof problem)) cloudtasks__sup_bad_message(s, &m, problem);
+        else if (s->to_skip > 0) {
+            s->to_skip--;
+            s->skipped++;
+            cloudtasks__log(CLOUDTASKS__INFO, "Skipping task %.*s (%ld more to skip); released", (int)t.id_len, t.id, s->to_skip);
+            cloudtasks__sup_settle(s, m.handle, 0, NULL);
+            m.handle = NULL;
+        } else {
+            cloudtasks__sup_send_task(s, p, &t, m.body, m.body_len, m.message_id, m.receive_count);
+            p->handle = m.handle;
+            m.handle = NULL;
+            p->lease_until = m.lease_until;
+            p->extend_at = m.extend_at;
+            cloudtasks__sup_check_limit(s);
+        }
+        cloudtasks_json_free(t.doc);
+        cloudtasks__msg_free(&m);
+    }
+    if (cloudtasks__sup_intake_closed(s))
+        cloudtasks__sup_release_inbox(s, s->limit_reached ? "--max-num-tasks reached" : s->shutdown ? "shutting down" :
+                                         s->shared->termination ? "termination notice" : "stopping");
+    want = cloudtasks__sup_intake_closed(s) ? 0 : (long)s->capacity - (long)s->active + (long)s->cfg->prefetch - (long)s->inbox_len;
+    if (s->cfg->max_num_tasks >= 0 && want > (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip)
+        want = (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip;   /* nothing received only to be released */
+    if (want < 0) want = 0;
+    pthread_mutex_lock(&s->net->lock);
+    if (s->net->want != (int)want) { s->net->want = (int)want; pthread_cond_broadcast(&s->net->cond); }
+    pthread_mutex_unlock(&s->net->lock);
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__sup_feed(cloudtasks__supervisor *s) {
+    if (s->net) cloudtasks__sup_feed_queue(s);
+    else cloudtasks__sup_feed_file(s);
+}
+
+/* The next lease for a message: the configured visibility, but never past the task's max runtime
+   plus a margin (a task is stopped then anyway), nor past what the queue allows per call. */
+CLOUDTASKS__PRIVATE int cloudtasks__sup_lease(const cloudtasks__supervisor *s, double running) {
+    double left = s->cfg->max_runtime + 10 - running, v = s->net->lease;
+    if (running >= 0 && left < v) v = left;
+    if (v > s->net->ops->max_lease) v = s->net->ops->max_lease;
+    return v < 1 ? 0 : (int)(v + 0.999);
+}
+
+/* Extends the leases of running and waiting messages halfway through; returns the seconds to the
+   next extension. */
+CLOUDTASKS__PRIVATE double cloudtasks__sup_extend_leases(cloudtasks__supervisor *s, double now) {
+    double next = 1e9;
+    size_t i;
+    for (i = 0; i < s->nprocs + s->inbox_len; i++) {
+        int running = i < s->nprocs;
+        cloudtasks__worker_proc *p = running ? &s->procs[i] : NULL;
+        cloudtasks__msg *m = running ? NULL : &s->inbox[i - s->nprocs];
+        double *extend_at = running ? &p->extend_at : &m->extend_at, *until = running ? &p->lease_until : &m->lease_until;
+        const char *handle = running ? p->handle : m->handle;
+        if (!handle || (running && (!p->busy || p->stop_reason))) continue;
+        if (now >= *extend_at) {
+            int seconds = cloudtasks__sup_lease(s, running ? now - p->started : -1);
+            if (seconds > 0) {
+                cloudtasks__sup_settle(s, cloudtasks__strdup(handle), seconds, running ? p->task_id : NULL);
+                *until = now + seconds;
+                *extend_at = now + (seconds / 2.0 > 1 ? seconds / 2.0 : 1);
+                cloudtasks__log(CLOUDTASKS__DEBUG, "Extending the lease of task %s by %d seconds", running && p->task_id ? p->task_id : "(waiting)", seconds);
+            } else *extend_at = 1e18;
+        }
+        if (*extend_at - now < next) next = *extend_at - now;
+    }
+    return next;
+}
+
+/* The event queue's copy of an event record. One that is too large for a queue message has its
+   "result" or "exception" cut, with a marker, so it stays one JSON object and is never lost. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_event_to_queue(void *ctx, const char *line, size_t len) {
+    cloudtasks__net *n = (cloudtasks__net *)ctx;
+    size_t limit = n->ops->max_event_bytes;
+    cloudtasks__buf b = {0};
+    if (len > limit) {
+        size_t at = 0, span = 0, keep;
+        const char *key = cloudtasks__json_member_span(line, len, "result", &at, &span) ? "result" :
+                          cloudtasks__json_member_span(line, len, "exception", &at, &span) ? "exception" : NULL;
+        for (keep = limit / 2; key && keep > 0; keep /= 2) {
+            b.len = 0;
+            cloudtasks__buf_append(&b, line, at);
+            cloudtasks__buf_putc(&b, '"');
+            cloudtasks__json_escape(cloudtasks__buf_sink, &b, line + at, keep);
+            cloudtasks__buf_printf(&b, " ... [cut: %zu of %zu bytes shown]\"", keep, span);
+            cloudtasks__buf_append(&b, line + at + span, len - at - span);
+            if (b.len <= limit) break;
+        }
+        if (!key || b.oom || b.len > limit) {
+            cloudtasks__log(CLOUDTASKS__ERROR, "an event of %zu bytes is over the event queue's limit of %zu bytes and has no result to "
+                            "cut; it is in the event log file only", len, limit);
+            cloudtasks__buf_free(&b);
+            return;
+        }
+        cloudtasks__log(CLOUDTASKS__WARNING, "an event of %zu bytes is over the event queue's limit of %zu bytes; its %s was cut", len, limit, key);
+        line = b.data;
+        len = b.len;
+    }
+    pthread_mutex_lock(&n->lock);
+    if (cloudtasks__array_room((void **)&n->events, &n->events_cap, n->events_len, sizeof *n->events) &&
+        (n->events[n->events_len].text = b.data ? b.data : cloudtasks__strndup(line, len)) != NULL) {
+        n->events[n->events_len++].len = len;
+        b.data = NULL;
+        pthread_cond_broadcast(&n->cond);
+    } else {
+        n->events_lost++;
+        cloudtasks__log(CLOUDTASKS__ERROR, "out of memory: an event was not sent to the event queue");
+    }
+    pthread_mutex_unlock(&n->lock);
+    cloudtasks__buf_free(&b);
+}
+
+/* Writes the events (file first), then hands the acknowledgements and lease changes over. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_flush(cloudtasks__supervisor *s) {
+    cloudtasks__net *n = s->net;
+    size_t i;
+    cloudtasks__events_flush(&s->events);
+    if (!n || !s->todo_len) return;
+    pthread_mutex_lock(&n->lock);
+    if (!n->todo_len) n->todo_since = cloudtasks__now();
+    for (i = 0; i < s->todo_len; i++) {
+        if (cloudtasks__array_room((void **)&n->todo, &n->todo_cap, n->todo_len, sizeof *n->todo)) n->todo[n->todo_len++] = s->todo[i];
+        else {
+            cloudtasks__log(CLOUDTASKS__ERROR, "out of memory: the message of task %s is left to its lease", s->todo[i].task_id);
+            CLOUDTASKS_FREE(s->todo[i].handle);
+        }
+    }
+    s->todo_len = 0;
+    pthread_cond_broadcast(&n->cond);
+    pthread_mutex_unlock(&n->lock);
+}
+
+/* What the network threads have to say: errors for the event log, a fatal error, a spot notice. */
+CLOUDTASKS__PRIVATE void cloudtasks__sup_net_news(cloudtasks__supervisor *s) {
+    cloudtasks__net *n = s->net;
+    char drain[64], fatal[512] = "", spot[512] = "";
+    size_t i;
+    int got_spot;
+    while (read(n->wake[0], drain, sizeof drain) > 0) {}
+    pthread_mutex_lock(&n->lock);
+    for (i = 0; i < n->notes_len; i++) {
+        cloudtasks__event_message(&s->events, "non_fatal_exception", n->notes[i]);
+        CLOUDTASKS_FREE(n->notes[i]);
+    }
+    n->notes_len = 0;
+    if (n->fatal[0] && !s->net_failed) cloudtasks__copy(fatal, sizeof fatal, n->fatal);
+    got_spot = n->spot;
+    cloudtasks__copy(spot, sizeof spot, n->spot_text);
+    pthread_mutex_unlock(&n->lock);
+    if (fatal[0]) {
+        s->net_failed = 1;
+        s->exit_code = 1;
+        cloudtasks__log(CLOUDTASKS__ERROR, "%s; stopping", fatal);
+        cloudtasks__event_message(&s->events, "fatal_exception", fatal);
+        if (s->active) cloudtasks__sup_kill_all(s);
+    }
+    if (got_spot && !s->shared->termination) {
+        cloudtasks_json_doc *doc = cloudtasks_json_parse(spot, strlen(spot), NULL);
+        const cloudtasks_json *root = cloudtasks_json_root(doc);
+        size_t alen = 0, tlen = 0;
+        const char *action = cloudtasks_json_string(cloudtasks_json_get(root, "action"), &alen);
+        const char *when = cloudtasks_json_string(cloudtasks_json_get(root, "time"), &tlen);
+        s->shared->termination = 1;
+        cloudtasks__log(CLOUDTASKS__WARNING, "Instance termination notice received (%s at %s)", action ? action : "?", when ? when : "?");
+        cloudtasks__event_begin(&s->events, "spot_termination");
+        if (action) cloudtasks__event_string(&s->events, "action", action, alen);
+        if (when) cloudtasks__event_string(&s->events, "time", when, tlen);
+        cloudtasks__event_end(&s->events);
         cloudtasks_json_free(doc);
     }
 }
@@ -3528,6 +5284,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_finished(cloudtasks__supervisor *s, clo
     }
     }
     /* A task file has nothing to acknowledge or retry: the event is the whole record. */
+    if (p->handle) { cloudtasks__sup_settle(s, p->handle, retry ? 0 : CLOUDTASKS__ACK, id); p->handle = NULL; }
+    s->last_activity = cloudtasks__now();
     CLOUDTASKS_FREE(p->task_id);
     p->task_id = NULL;
     p->busy = 0;
@@ -3739,6 +5497,10 @@ CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
             cloudtasks__sup_kill_all(s);
         } else if (s->kill_at - now < next) next = s->kill_at - now;
     }
+    if (s->net) {
+        double lease_next = cloudtasks__sup_extend_leases(s, now);
+        if (lease_next < next) next = lease_next;
+    }
     if (s->shutdown && !s->killed && s->active) {
         if (now >= s->grace_deadline) {
             cloudtasks__log(CLOUDTASKS__WARNING, "Shutdown grace period of %g seconds is over; stopping %zu running tasks",
@@ -3752,7 +5514,7 @@ CLOUDTASKS__PRIVATE double cloudtasks__sup_timers(cloudtasks__supervisor *s) {
 /* Once no task will start any more, the pool forks no replacements and idle processes may exit. */
 CLOUDTASKS__PRIVATE void cloudtasks__sup_check_intake(cloudtasks__supervisor *s) {
     size_t i;
-    if (s->intake_over || !(s->source_done || s->limit_reached || s->shutdown || s->shared->termination)) return;
+    if (s->intake_over || !(s->source_done || s->limit_reached || s->shutdown || s->shared->termination || s->net_failed)) return;
     s->intake_over = 1;
     cloudtasks__frame_begin(&s->pool, CLOUDTASKS__MSG_STOP);
     cloudtasks__frame_end(&s->pool);
@@ -3765,6 +5527,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_check_intake(cloudtasks__supervisor *s)
 
 CLOUDTASKS__PRIVATE int cloudtasks__sup_done(cloudtasks__supervisor *s) {
     if (s->active) return 0;
+    if (s->net_failed) return 1;
     if (s->source_done) { cloudtasks__log(CLOUDTASKS__INFO, "Local task source is empty and all processes complete; exiting"); return 1; }
     if (s->limit_reached) { cloudtasks__log(CLOUDTASKS__INFO, "Maximum number of tasks done; exiting"); return 1; }
     if (s->shared->termination) { cloudtasks__log(CLOUDTASKS__INFO, "Termination event set and all processes complete; exiting"); return 1; }
@@ -3824,16 +5587,18 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         }
         wait = cloudtasks__sup_timers(s);
         if (s->total >= 0 && wait > 0.25) wait = 0.25;
+        if (s->net && !s->active && !s->inbox_len) s->idle_since = s->last_activity;
+        else s->idle_since = 0;
         if (s->cfg->exit_when_idle >= 0 && !s->active && s->idle_since > 0) {
             double idle_left = s->idle_since + s->cfg->exit_when_idle - cloudtasks__now();
             if (idle_left < wait) wait = idle_left;
         }
         cloudtasks__channel_flush(&s->pool);
-        if (s->fds_cap < s->nprocs + 2) {
-            struct pollfd *f = (struct pollfd *)CLOUDTASKS_REALLOC(s->fds, (s->nprocs + 2) * sizeof *f);
+        if (s->fds_cap < s->nprocs + 3) {
+            struct pollfd *f = (struct pollfd *)CLOUDTASKS_REALLOC(s->fds, (s->nprocs + 3) * sizeof *f);
             if (!f) { cloudtasks__log(CLOUDTASKS__ERROR, "out of memory"); return 1; }
             s->fds = f;
-            s->fds_cap = s->nprocs + 2;
+            s->fds_cap = s->nprocs + 3;
         }
         s->fds[n].fd = s->pool.closed ? -1 : s->pool.fd;
         s->fds[n++].events = (short)(POLLIN | (s->pool.out.len > s->pool.out_pos ? POLLOUT : 0));
@@ -3844,8 +5609,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
             s->fds[n].fd = p->pid && !p->ch.closed ? p->ch.fd : -1;
             s->fds[n].events = (short)(POLLIN | (p->ch.out.len > p->ch.out_pos ? POLLOUT : 0));
         }
+        if (s->net) { s->fds[n].fd = s->net->wake[0]; s->fds[n++].events = POLLIN; }
         for (i = 0; i < n; i++) s->fds[i].revents = 0;
-        cloudtasks__events_flush(&s->events);
+        cloudtasks__sup_flush(s);
         if (poll(s->fds, (nfds_t)n, wait <= 0 ? 0 : (int)(wait * 1000) + 1) < 0 && errno != EINTR) {
             cloudtasks__log(CLOUDTASKS__ERROR, "poll failed; stopping");
             return 1;
@@ -3858,6 +5624,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
             if (ev & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_results(s, p);
         }
         if (s->fds[1].revents) cloudtasks__sup_signal(s);
+        if (s->net && s->fds[s->nprocs + 2].revents) cloudtasks__sup_net_news(s);
         if (s->fds[0].revents & (POLLIN | POLLHUP | POLLERR)) cloudtasks__sup_read_pool(s);
         if (s->fds[0].revents & POLLOUT) cloudtasks__channel_flush(&s->pool);
         if (s->pool.closed && (!s->intake_over || s->active > 0)) {
@@ -3899,25 +5666,129 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
     }
 }
 
+/* ---- the worker on a cloud queue: set-up and tear-down ---- */
+
+typedef struct cloudtasks__cloud {
+    cloudtasks__aws aws;
+    cloudtasks__sqs sqs;
+    cloudtasks__net net;
+    int curl_ready, aws_ready, net_ready;
+} cloudtasks__cloud;
+
+/* Finds (or creates) the queues and starts the network threads. Runs after the pool was forked,
+   so libcurl is initialised only here. Returns 0, or 1 with the reason logged. */
+CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloudtasks__cloud *c) {
+    const cloudtasks__config *cfg = s->cfg;
+    cloudtasks__net *n = &c->net;
+    cloudtasks__http h;
+    cloudtasks_error err;
+    int rc;
+    memset(&h, 0, sizeof h);
+    cloudtasks__error_clear(&err);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: libcurl failed to start"); return 1; }
+    c->curl_ready = 1;
+    rc = cloudtasks__aws_init(&c->aws, &h, &err);
+    c->aws_ready = 1;
+    c->sqs.aws = &c->aws;
+    snprintf(c->sqs.name, sizeof c->sqs.name, "%s", cfg->queue_name);
+    snprintf(c->sqs.events_name, sizeof c->sqs.events_name, "%s-events", cfg->queue_name);
+    if (rc == CLOUDTASKS_OK) {
+        pthread_mutex_lock(&c->aws.lock);
+        rc = cloudtasks__aws_fetch(&c->aws, &h, &err);   /* credential problems show here, once, clearly */
+        pthread_mutex_unlock(&c->aws.lock);
+    }
+    if (rc == CLOUDTASKS_OK && cfg->event_log_to_queue) {
+        rc = cloudtasks__sqs_queue_url(&c->sqs, &h, c->sqs.events_name, c->sqs.events_url, sizeof c->sqs.events_url, &err);
+        if (rc != CLOUDTASKS_OK) {
+            cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: %s", err.message);
+            cloudtasks__http_close(&h);
+            return 1;
+        }
+    }
+    if (rc == CLOUDTASKS_OK) rc = cloudtasks__sqs_queue_url(&c->sqs, &h, c->sqs.name, c->sqs.url, sizeof c->sqs.url, &err);
+    cloudtasks__http_close(&h);
+    if (rc != CLOUDTASKS_OK) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: %s", err.message);
+        cloudtasks__event_message(&s->events, "fatal_exception", err.message);
+        cloudtasks__events_flush(&s->events);
+        return 1;
+    }
+    memset(n, 0, sizeof *n);
+    n->wake[0] = n->wake[1] = -1;
+    n->ops = &cloudtasks__sqs_ops;
+    n->queue = &c->sqs;
+    n->aws = &c->aws;
+    n->lease = (int)(cfg->visibility_timeout + 0.999);
+    if (n->lease > n->ops->max_lease) n->lease = n->ops->max_lease;
+    n->wait = 20;
+    n->send_events = cfg->event_log_to_queue;
+    n->keepalive = cfg->keepalive_interval > 0 ? cfg->keepalive_interval : 0;
+    n->watch_spot = cfg->is_spot && !c->aws.imds_disabled;
+    n->hostname = s->events.hostname;
+    pthread_mutex_init(&n->lock, NULL);
+    pthread_cond_init(&n->cond, NULL);
+    c->net_ready = 1;
+    if (pipe(n->wake) < 0) { n->wake[0] = n->wake[1] = -1; cloudtasks__log(CLOUDTASKS__ERROR, "cannot create a pipe"); return 1; }
+    for (rc = 0; rc < 2; rc++) { fcntl(n->wake[rc], F_SETFD, FD_CLOEXEC); cloudtasks__set_nonblocking(n->wake[rc]); }
+    s->net = n;
+    if (cfg->event_log_to_queue) { s->events.to_queue = cloudtasks__sup_event_to_queue; s->events.queue_ctx = n; }
+    if (!cloudtasks__net_start(n)) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot start the network threads"); return 1; }
+    cloudtasks__log(CLOUDTASKS__INFO, "Receiving tasks from SQS queue %s (region %s)%s", c->sqs.name, c->aws.region,
+                    cfg->event_log_to_queue ? "; events go to its -events queue" : "");
+    return 0;
+}
+
+/* Gives back every message the worker holds and will not finish, lets the last events and
+   acknowledgements go out, and stops the threads. */
+CLOUDTASKS__PRIVATE void cloudtasks__cloud_stop(cloudtasks__supervisor *s, cloudtasks__cloud *c) {
+    size_t i;
+    if (s->net) {
+        cloudtasks__net_stop_receiving(s->net);
+        cloudtasks__sup_take_inbox(s);
+        cloudtasks__sup_release_inbox(s, "stopping");
+        for (i = 0; i < s->nprocs; i++)
+            if (s->procs[i].handle) {
+                cloudtasks__sup_settle(s, s->procs[i].handle, 0, s->procs[i].task_id);
+                s->procs[i].handle = NULL;
+            }
+        cloudtasks__sup_flush(s);
+        s->events.to_queue = NULL;
+        cloudtasks__net_finish(s->net);
+        cloudtasks__log(CLOUDTASKS__INFO, "Queue requests: %ld", s->net->requests);
+    }
+    if (c->net_ready) cloudtasks__net_free(&c->net);
+    s->net = NULL;
+    CLOUDTASKS_FREE(s->inbox);
+    CLOUDTASKS_FREE(s->todo);
+    s->inbox = NULL;
+    s->todo = NULL;
+    s->inbox_len = s->inbox_cap = s->todo_len = s->todo_cap = 0;
+    if (c->aws_ready) cloudtasks__aws_free(&c->aws);
+    if (c->curl_ready) curl_global_cleanup();
+    c->net_ready = c->aws_ready = c->curl_ready = 0;   /* a second call does nothing */
+}
+
 /* Everything after the configuration: the processes, the loop, the clean-up. Returns the exit code. */
 CLOUDTASKS__PRIVATE int cloudtasks__worker_start(const cloudtasks__config *cfg, const cloudtasks_worker_desc *desc) {
     cloudtasks__supervisor s;
     cloudtasks__buf why = {0};
     cloudtasks__pool pool;
+    cloudtasks__cloud cloud;
     struct sigaction sa, old_int, old_term, old_pipe;
     sigset_t old_mask;
     int sv[2];
     size_t i;
     if (cfg->verbose) cloudtasks__log_level = CLOUDTASKS__DEBUG;
     cloudtasks__sup_log_config(cfg);
-    if (!cfg->task_file) {
+    memset(&cloud, 0, sizeof cloud);
+    if (!cfg->task_file && !(cfg->provider && strcmp(cfg->provider, "AWS") == 0)) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: the %s queue provider is not available in this version "
-                        "of cloudtasks.h yet; run from a task file with --task-file", cfg->provider);
+                        "of cloudtasks.h yet; run from a task file with --task-file", cfg->provider ? cfg->provider : "(none)");
         return 1;
     }
-    if (cfg->event_log_to_queue) {
-        cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: event queues are not available in this version of "
-                        "cloudtasks.h yet; use --no-event-log-to-queue");
+    if (cfg->task_file && cfg->event_log_to_queue) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: with a task file, events go to the event log file; "
+                        "use --no-event-log-to-queue");
         return 1;
     }
     if (cfg->simulate_after >= 0 && cfg->simulate_delay < 0)
@@ -3998,7 +5869,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__worker_start(const cloudtasks__config *cfg, 
             s.exit_code = 1;
         }
     }
-    if (s.exit_code == 0 && !cloudtasks__taskfile_open(&s.source, cfg->task_file, &why)) {
+    if (s.exit_code == 0 && !cfg->task_file) s.exit_code = cloudtasks__cloud_start(&s, &cloud);
+    else if (s.exit_code == 0 && !cloudtasks__taskfile_open(&s.source, cfg->task_file, &why)) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing local task queue: %s", why.data ? why.data : "out of memory");
         cloudtasks__event_message(&s.events, "fatal_exception", why.data ? why.data : "out of memory");
         cloudtasks__events_flush(&s.events);
@@ -4009,13 +5881,16 @@ CLOUDTASKS__PRIVATE int cloudtasks__worker_start(const cloudtasks__config *cfg, 
     if (s.exit_code == 0) {
         s.start = cloudtasks__now();
         s.to_skip = cfg->tasks_to_skip > 0 ? (long)cfg->tasks_to_skip : 0;
-        s.total = isatty(2) ? cloudtasks__taskfile_count(cfg->task_file) : -1;
+        s.total = isatty(2) && cfg->task_file ? cloudtasks__taskfile_count(cfg->task_file) : -1;
+        s.last_activity = s.start;
         if (cfg->simulate_after >= 0) s.termination_at = s.start + cfg->simulate_after;
         s.exit_code = cloudtasks__supervise(&s);
         cloudtasks__sup_progress(&s, 1);
     }
+    if (s.net) cloudtasks__cloud_stop(&s, &cloud);
     cloudtasks__sup_stop_pool(&s);
     cloudtasks__events_flush(&s.events);
+    if (!s.net) cloudtasks__cloud_stop(&s, &cloud);
     cloudtasks__log(CLOUDTASKS__INFO, "Task scheduler shutdown complete. Not retried: %ld, Retried: %ld, Timed out: %ld, Exited: %ld, "
                     "Memory exceeded: %ld, Total: %ld", s.not_retried, s.retried, s.timed_out, s.exited, s.memory_exceeded,
                     s.not_retried + s.retried);
