@@ -1690,6 +1690,71 @@ CLOUDTASKS__PRIVATE void cloudtasks__hmac_sha256(const void *key, size_t key_len
     br_hmac_out(&c, out);
 }
 
+/* RSA private keys from PEM (PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", LF or CRLF, with or
+   without a final newline), and RSASSA-PKCS1-v1_5 SHA-256 signatures (RS256). The decoded key
+   lives inside BearSSL's decoder context, which is kept whole. */
+typedef struct cloudtasks__rsa_key {
+    br_skey_decoder_context dc;
+    int ok;
+} cloudtasks__rsa_key;
+
+CLOUDTASKS__PRIVATE void cloudtasks__skey_push(void *ctx, const void *data, size_t n) {
+    br_skey_decoder_push((br_skey_decoder_context *)ctx, data, n);
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__rsa_key_from_pem(cloudtasks__rsa_key *k, const char *pem, size_t len, cloudtasks_error *err) {
+    br_pem_decoder_context pc;
+    int in_key = 0, done = 0, pass;
+    memset(k, 0, sizeof *k);
+    br_pem_decoder_init(&pc);
+    for (pass = 0; pass < 2 && !done; pass++) {   /* the second pass adds the newline a file may lack */
+        const char *p = pass ? "\n" : pem;
+        size_t left = pass ? 1 : len;
+        while (left > 0 && !done) {
+            size_t used = br_pem_decoder_push(&pc, p, left);
+            p += used;
+            left -= used;
+            switch (br_pem_decoder_event(&pc)) {
+            case BR_PEM_BEGIN_OBJ:
+                in_key = strcmp(br_pem_decoder_name(&pc), "PRIVATE KEY") == 0 || strcmp(br_pem_decoder_name(&pc), "RSA PRIVATE KEY") == 0;
+                if (in_key) br_skey_decoder_init(&k->dc);
+                br_pem_decoder_setdest(&pc, in_key ? cloudtasks__skey_push : NULL, &k->dc);
+                break;
+            case BR_PEM_END_OBJ:
+                if (in_key) done = 1;
+                break;
+            case BR_PEM_ERROR:
+                return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not valid PEM");
+            default:
+                break;
+            }
+        }
+    }
+    if (!done) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "no \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block in the private key");
+    if (br_skey_decoder_last_error(&k->dc) != 0)
+        return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key cannot be decoded (BearSSL error %d)", br_skey_decoder_last_error(&k->dc));
+    if (br_skey_decoder_key_type(&k->dc) != BR_KEYTYPE_RSA) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not an RSA key");
+    k->ok = 1;
+    return CLOUDTASKS_OK;
+}
+
+/* Appends the RS256 signature of data to sig. */
+CLOUDTASKS__PRIVATE int cloudtasks__rsa_sign_sha256(const cloudtasks__rsa_key *k, const void *data, size_t n, cloudtasks__buf *sig,
+                                                    cloudtasks_error *err) {
+    const br_rsa_private_key *sk = br_skey_decoder_get_rsa(&k->dc);
+    unsigned char hash[32];
+    size_t bytes;
+    if (!k->ok || !sk) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "no RSA key");
+    bytes = (sk->n_bitlen + 7) / 8;
+    if (!cloudtasks__buf_reserve(sig, bytes)) return cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory");
+    cloudtasks__sha256(data, n, hash);
+    if (!br_rsa_pkcs1_sign_get_default()(BR_HASH_OID_SHA256, hash, 32, sk, (unsigned char *)sig->data + sig->len))
+        return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "RSA signing failed");
+    sig->len += bytes;
+    sig->data[sig->len] = '\0';
+    return CLOUDTASKS_OK;
+}
+
 /* >>sigv4 ----------------------------------------------------------------------------------- */
 
 /* The canonical URI: for every service but S3 the path is normalised (empty and '.' segments
@@ -2610,6 +2675,272 @@ CLOUDTASKS__PRIVATE void cloudtasks__aws_free(cloudtasks__aws *aws) {
     pthread_mutex_destroy(&aws->imds_lock);
 }
 
+/* Google credentials, in the order of Application Default Credentials: PUBSUB_EMULATOR_HOST (no
+   authentication at all), GOOGLE_APPLICATION_CREDENTIALS (a service-account key: a signed JWT is
+   traded for a token; or an authorized_user file: a refresh token is), gcloud's
+   application_default_credentials.json, then the GCE metadata server. The access token is cached
+   and fetched again five minutes before it expires; a 401 fetches it again once. */
+enum { CLOUDTASKS__GCP_NONE, CLOUDTASKS__GCP_SERVICE_ACCOUNT, CLOUDTASKS__GCP_AUTHORIZED_USER, CLOUDTASKS__GCP_METADATA };
+
+typedef struct cloudtasks__gcp {
+    pthread_mutex_t lock;        /* the token */
+    int source;
+    char token[4096];
+    double token_until;          /* monotonic */
+    cloudtasks__rsa_key key;
+    char key_id[128], email[320], token_uri[512];
+    char client_id[256], client_secret[256], refresh_token[2048];
+    char project[128], endpoint[512], metadata[256];
+    char instance_name[256];
+    char credentials_file[512];
+} cloudtasks__gcp;
+
+/* GET a metadata path (under /computeMetadata/v1/) with the header the server demands. */
+CLOUDTASKS__PRIVATE int cloudtasks__gce_get(cloudtasks__gcp *g, cloudtasks__http *h, const char *path, cloudtasks__http_response *rs,
+                                            cloudtasks_error *err) {
+    char url[700];
+    static const char *const hdr[] = {"Metadata-Flavor: Google"};
+    cloudtasks__http_request rq = {"GET", url, hdr, 1, NULL, 0, 2.0};
+    snprintf(url, sizeof url, "http://%s/computeMetadata/v1/%s", g->metadata, path);
+    return cloudtasks__http_do(h, &rq, rs, err);
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__gce_text(cloudtasks__gcp *g, cloudtasks__http *h, const char *path, char *out, size_t size) {
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    int ok = 0;
+    if (cloudtasks__gce_get(g, h, path, &rs, NULL) == CLOUDTASKS_OK && rs.status == 200 && rs.body.len) {
+        const char *p = rs.body.data;
+        size_t n = rs.body.len;
+        while (n && cloudtasks__is_space(p[n - 1])) n--;
+        while (n && cloudtasks__is_space(*p)) { p++; n--; }
+        if (n && n < size) { memcpy(out, p, n); out[n] = '\0'; ok = 1; }
+    }
+    cloudtasks__http_response_free(&rs);
+    return ok;
+}
+
+/* base64url(JSON header) "." base64url(JSON claims) "." base64url(RS256 signature) */
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_jwt(cloudtasks__gcp *g, cloudtasks__buf *jwt, cloudtasks_error *err) {
+    cloudtasks_json_writer w;
+    cloudtasks__buf sig = {0};
+    int64_t now;
+    int32_t us;
+    int rc;
+    cloudtasks__wall(&now, &us);
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "alg"); cloudtasks_json_write_cstring(&w, "RS256");
+    cloudtasks_json_key(&w, "typ"); cloudtasks_json_write_cstring(&w, "JWT");
+    if (g->key_id[0]) { cloudtasks_json_key(&w, "kid"); cloudtasks_json_write_cstring(&w, g->key_id); }
+    cloudtasks_json_end_object(&w);
+    cloudtasks__base64(jwt, w.data ? w.data : "", w.len, 1);
+    cloudtasks_json_writer_free(&w);
+    cloudtasks__buf_putc(jwt, '.');
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "iss"); cloudtasks_json_write_cstring(&w, g->email);
+    cloudtasks_json_key(&w, "scope"); cloudtasks_json_write_cstring(&w, "https://www.googleapis.com/auth/pubsub");
+    cloudtasks_json_key(&w, "aud"); cloudtasks_json_write_cstring(&w, g->token_uri);
+    cloudtasks_json_key(&w, "iat"); cloudtasks_json_write_int(&w, now);
+    cloudtasks_json_key(&w, "exp"); cloudtasks_json_write_int(&w, now + 3600);
+    cloudtasks_json_end_object(&w);
+    cloudtasks__base64(jwt, w.data ? w.data : "", w.len, 1);
+    cloudtasks_json_writer_free(&w);
+    rc = jwt->oom ? cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory") : cloudtasks__rsa_sign_sha256(&g->key, jwt->data, jwt->len, &sig, err);
+    if (rc == CLOUDTASKS_OK) {
+        cloudtasks__buf_putc(jwt, '.');
+        cloudtasks__base64(jwt, sig.data, sig.len, 1);
+    }
+    cloudtasks__buf_free(&sig);
+    return rc == CLOUDTASKS_OK && jwt->oom ? cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory") : rc;
+}
+
+/* Reads {"access_token", "expires_in"} from a token answer into the cache. */
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_take_token(cloudtasks__gcp *g, const cloudtasks__http_response *rs, const char *what, cloudtasks_error *err) {
+    cloudtasks_json_doc *doc = cloudtasks_json_parse(rs->body.data ? rs->body.data : "", rs->body.len, NULL);
+    const cloudtasks_json *root = cloudtasks_json_root(doc);
+    const char *token = cloudtasks_json_string(cloudtasks_json_get(root, "access_token"), NULL);
+    double expires = cloudtasks_json_number(cloudtasks_json_get(root, "expires_in"), 3600);
+    int rc = CLOUDTASKS_OK;
+    if (rs->status != 200) {
+        const char *e = cloudtasks_json_string(cloudtasks_json_get(root, "error"), NULL);
+        const char *d = cloudtasks_json_string(cloudtasks_json_get(root, "error_description"), NULL);
+        if (!e) e = cloudtasks_json_string(cloudtasks_json_get(cloudtasks_json_get(root, "error"), "message"), NULL);
+        rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "%s refused to issue a token (HTTP %ld%s%s%s%s)", what, rs->status, e ? ": " : "", e ? e : "",
+                              d ? ": " : "", d ? d : "");
+    } else if (!token || !cloudtasks__copy(g->token, sizeof g->token, token))
+        rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no access_token", what);
+    else {
+        double margin = expires > 600 ? 300 : expires / 2;
+        g->token_until = cloudtasks__now() + expires - margin;
+    }
+    cloudtasks_json_free(doc);
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_fetch_token(cloudtasks__gcp *g, cloudtasks__http *h, cloudtasks_error *err) {
+    static const char *const form[] = {"Content-Type: application/x-www-form-urlencoded"};
+    cloudtasks__http_request rq = {"POST", NULL, form, 1, NULL, 0, 20.0};
+    cloudtasks__http_response rs = {0, {0}, {0}};
+    cloudtasks__buf body = {0};
+    int rc;
+    if (g->source == CLOUDTASKS__GCP_METADATA) {
+        rc = cloudtasks__gce_get(g, h, "instance/service-accounts/default/token", &rs, err);
+        if (rc == CLOUDTASKS_OK) rc = cloudtasks__gcp_take_token(g, &rs, "the metadata server", err);
+        cloudtasks__http_response_free(&rs);
+        return rc;
+    }
+    if (g->source == CLOUDTASKS__GCP_SERVICE_ACCOUNT) {
+        cloudtasks__buf_puts(&body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=");
+        if ((rc = cloudtasks__gcp_jwt(g, &body, err)) != CLOUDTASKS_OK) { cloudtasks__buf_free(&body); return rc; }
+    } else {
+        cloudtasks__buf_puts(&body, "grant_type=refresh_token&client_id=");
+        cloudtasks__url_encode(&body, g->client_id, strlen(g->client_id), CLOUDTASKS__URL_FORM);
+        cloudtasks__buf_puts(&body, "&client_secret=");
+        cloudtasks__url_encode(&body, g->client_secret, strlen(g->client_secret), CLOUDTASKS__URL_FORM);
+        cloudtasks__buf_puts(&body, "&refresh_token=");
+        cloudtasks__url_encode(&body, g->refresh_token, strlen(g->refresh_token), CLOUDTASKS__URL_FORM);
+    }
+    rq.url = g->token_uri;
+    rq.body = body.data;
+    rq.body_len = body.len;
+    rc = body.oom ? cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory") : cloudtasks__http_do(h, &rq, &rs, err);
+    if (rc == CLOUDTASKS_OK) {
+        char what[600];
+        cloudtasks__url_host(g->token_uri, what, sizeof what);
+        rc = cloudtasks__gcp_take_token(g, &rs, what, err);
+    }
+    cloudtasks__http_response_free(&rs);
+    if (body.data) { volatile char *v = body.data; size_t z; for (z = 0; z < body.len; z++) v[z] = 0; }   /* it held a secret */
+    cloudtasks__buf_free(&body);
+    return rc;
+}
+
+/* The Authorization header line for a request ("" for the emulator); force fetches a new token. */
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_auth_header(cloudtasks__gcp *g, cloudtasks__http *h, int force, char *out, size_t size, cloudtasks_error *err) {
+    int rc = CLOUDTASKS_OK;
+    out[0] = '\0';
+    if (g->source == CLOUDTASKS__GCP_NONE) return CLOUDTASKS_OK;
+    pthread_mutex_lock(&g->lock);
+    if (force || !g->token[0] || cloudtasks__now() >= g->token_until) rc = cloudtasks__gcp_fetch_token(g, h, err);
+    if (rc == CLOUDTASKS_OK) snprintf(out, size, "Authorization: Bearer %s", g->token);
+    pthread_mutex_unlock(&g->lock);
+    return rc;
+}
+
+/* Reads a credentials file: a service-account key or an authorized_user file. */
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_load_file(cloudtasks__gcp *g, const char *path, cloudtasks_error *err) {
+    cloudtasks__buf text = {0};
+    cloudtasks_json_doc *doc;
+    const cloudtasks_json *root;
+    const char *type, *v;
+    size_t pem_len = 0;
+    int rc = CLOUDTASKS_OK;
+    if (!cloudtasks__read_file(path, &text, 1 << 20)) {
+        cloudtasks__buf_free(&text);
+        return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "cannot read the credentials file %s", path);
+    }
+    doc = cloudtasks_json_parse(text.data, text.len, NULL);
+    cloudtasks__buf_free(&text);
+    root = cloudtasks_json_root(doc);
+    type = cloudtasks_json_string(cloudtasks_json_get(root, "type"), NULL);
+    cloudtasks__copy(g->credentials_file, sizeof g->credentials_file, path);
+    if (!doc) rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "the credentials file %s is not JSON", path);
+    else if (type && strcmp(type, "service_account") == 0) {
+        const char *pem = cloudtasks_json_string(cloudtasks_json_get(root, "private_key"), &pem_len);
+        const char *email = cloudtasks_json_string(cloudtasks_json_get(root, "client_email"), NULL);
+        v = cloudtasks_json_string(cloudtasks_json_get(root, "token_uri"), NULL);
+        cloudtasks__copy(g->token_uri, sizeof g->token_uri, v ? v : "https://oauth2.googleapis.com/token");
+        if ((v = cloudtasks_json_string(cloudtasks_json_get(root, "private_key_id"), NULL)) != NULL) cloudtasks__copy(g->key_id, sizeof g->key_id, v);
+        if (!pem || !email) rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "the service-account key %s has no private_key or client_email", path);
+        else {
+            cloudtasks__copy(g->email, sizeof g->email, email);
+            rc = cloudtasks__rsa_key_from_pem(&g->key, pem, pem_len, err);
+            if (rc != CLOUDTASKS_OK) {
+                char why[200];
+                cloudtasks__copy(why, sizeof why, err ? err->message : "");
+                rc = cloudtasks__fail(err, rc, "the service-account key %s: %s", path, why);
+            }
+        }
+        g->source = CLOUDTASKS__GCP_SERVICE_ACCOUNT;
+    } else if (type && strcmp(type, "authorized_user") == 0) {
+        const char *id = cloudtasks_json_string(cloudtasks_json_get(root, "client_id"), NULL);
+        const char *secret = cloudtasks_json_string(cloudtasks_json_get(root, "client_secret"), NULL);
+        const char *refresh = cloudtasks_json_string(cloudtasks_json_get(root, "refresh_token"), NULL);
+        v = cloudtasks__env("CLOUDTASKS_GOOGLE_TOKEN_URI");
+        if (!v) v = cloudtasks_json_string(cloudtasks_json_get(root, "token_uri"), NULL);
+        cloudtasks__copy(g->token_uri, sizeof g->token_uri, v ? v : "https://oauth2.googleapis.com/token");
+        if (!id || !secret || !refresh || !cloudtasks__copy(g->client_id, sizeof g->client_id, id) ||
+            !cloudtasks__copy(g->client_secret, sizeof g->client_secret, secret) || !cloudtasks__copy(g->refresh_token, sizeof g->refresh_token, refresh))
+            rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "the authorized_user file %s lacks client_id, client_secret or refresh_token", path);
+        g->source = CLOUDTASKS__GCP_AUTHORIZED_USER;
+    } else
+        rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "the credentials file %s has type \"%s\"; service_account and authorized_user are supported",
+                              path, type ? type : "(none)");
+    if (rc == CLOUDTASKS_OK && !g->project[0] && (v = cloudtasks_json_string(cloudtasks_json_get(root, "project_id"), NULL)) != NULL)
+        cloudtasks__copy(g->project, sizeof g->project, v);
+    if (rc == CLOUDTASKS_OK && !g->project[0] && (v = cloudtasks_json_string(cloudtasks_json_get(root, "quota_project_id"), NULL)) != NULL)
+        cloudtasks__copy(g->project, sizeof g->project, v);
+    cloudtasks_json_free(doc);
+    return rc;
+}
+
+/* Finds the credentials, the project and the endpoint, and fetches a first token (so a bad key
+   shows at start-up, once, clearly). */
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_init(cloudtasks__gcp *g, cloudtasks__http *h, const char *project, cloudtasks_error *err) {
+    const char *v, *emulator = cloudtasks__env("PUBSUB_EMULATOR_HOST");
+    char path[600];
+    int rc = CLOUDTASKS_OK;
+    memset(g, 0, sizeof *g);
+    pthread_mutex_init(&g->lock, NULL);
+    cloudtasks__copy(g->metadata, sizeof g->metadata, (v = cloudtasks__env("GCE_METADATA_HOST")) != NULL ? v : "metadata.google.internal");
+    if (project) cloudtasks__copy(g->project, sizeof g->project, project);
+    else if ((v = cloudtasks__env("GOOGLE_CLOUD_PROJECT")) != NULL) cloudtasks__copy(g->project, sizeof g->project, v);
+    if ((v = cloudtasks__env("CLOUDTASKS_PUBSUB_ENDPOINT")) != NULL) cloudtasks__set_endpoint(g->endpoint, sizeof g->endpoint, v);
+    else if (emulator) snprintf(g->endpoint, sizeof g->endpoint, "http://%s", emulator);
+    else cloudtasks__copy(g->endpoint, sizeof g->endpoint, "https://pubsub.googleapis.com");
+    if (emulator && !cloudtasks__env("CLOUDTASKS_PUBSUB_ENDPOINT")) {
+        g->source = CLOUDTASKS__GCP_NONE;
+        cloudtasks__log(CLOUDTASKS__INFO, "Pub/Sub emulator at %s (PUBSUB_EMULATOR_HOST): no authentication", emulator);
+    } else if ((v = cloudtasks__env("GOOGLE_APPLICATION_CREDENTIALS")) != NULL) {
+        rc = cloudtasks__gcp_load_file(g, v, err);
+    } else {
+        const char *dir = cloudtasks__env("CLOUDSDK_CONFIG"), *home = cloudtasks__env("HOME");
+        if (dir) snprintf(path, sizeof path, "%s/application_default_credentials.json", dir);
+        else snprintf(path, sizeof path, "%s/.config/gcloud/application_default_credentials.json", home ? home : ".");
+        if (access(path, R_OK) == 0) rc = cloudtasks__gcp_load_file(g, path, err);
+        else g->source = CLOUDTASKS__GCP_METADATA;
+    }
+    if (rc == CLOUDTASKS_OK && !g->project[0]) cloudtasks__gce_text(g, h, "project/project-id", g->project, sizeof g->project);
+    if (rc == CLOUDTASKS_OK && !g->project[0])
+        rc = cloudtasks__fail(err, CLOUDTASKS_ECONFIG, "no Google Cloud project: set --project-id (RMS_CLOUD_TASKS_PROJECT_ID) or "
+                              "GOOGLE_CLOUD_PROJECT");
+    if (rc == CLOUDTASKS_OK && g->source != CLOUDTASKS__GCP_NONE) {
+        static const char *const names[] = {"", "the service-account key %s", "the authorized_user file %s", "the metadata server%s"};
+        char line[700];
+        pthread_mutex_lock(&g->lock);
+        rc = cloudtasks__gcp_fetch_token(g, h, err);
+        pthread_mutex_unlock(&g->lock);
+        if (rc == CLOUDTASKS_OK) {
+            snprintf(line, sizeof line, names[g->source], g->source == CLOUDTASKS__GCP_METADATA ? "" : g->credentials_file);
+            cloudtasks__log(CLOUDTASKS__INFO, "Google credentials from %s", line);
+        } else if (g->source == CLOUDTASKS__GCP_METADATA && err) {
+            char why[200];
+            cloudtasks__copy(why, sizeof why, err->message);
+            rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "no Google credentials: set GOOGLE_APPLICATION_CREDENTIALS (or PUBSUB_EMULATOR_HOST "
+                                  "for the emulator); the metadata server gave none (%s)", why);
+        }
+    }
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__gcp_free(cloudtasks__gcp *g) {
+    volatile char *p = (volatile char *)g;
+    size_t i;
+    pthread_mutex_destroy(&g->lock);
+    for (i = 0; i < sizeof *g; i++) p[i] = 0;   /* keys and tokens */
+}
+
 /* >>metadata -------------------------------------------------------------------------------- */
 
 /* The EC2 instance id (cached once IMDS answered); NULL when IMDS has none, so the caller falls
@@ -2631,6 +2962,26 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_spot_notice(cloudtasks__aws *aws, cloudt
     }
     cloudtasks__http_response_free(&rs);
     return rc;
+}
+
+/* The instance name (cached once known); NULL off GCE. */
+CLOUDTASKS__PRIVATE const char *cloudtasks__gcp_instance_name(cloudtasks__gcp *g, cloudtasks__http *h) {
+    if (!g->instance_name[0]) cloudtasks__gce_text(g, h, "instance/name", g->instance_name, sizeof g->instance_name);
+    return g->instance_name[0] ? g->instance_name : NULL;
+}
+
+/* 1 with a JSON text when the instance is being preempted or will be stopped for maintenance. */
+CLOUDTASKS__PRIVATE int cloudtasks__gcp_preempted(cloudtasks__gcp *g, cloudtasks__http *h, char *text, size_t size) {
+    char value[128];
+    if (cloudtasks__gce_text(g, h, "instance/preempted", value, sizeof value) && cloudtasks__strcaseeq(value, "true")) {
+        snprintf(text, size, "{\"action\": \"preempted\"}");
+        return 1;
+    }
+    if (cloudtasks__gce_text(g, h, "instance/maintenance-event", value, sizeof value) && strcmp(value, "TERMINATE_ON_HOST_MAINTENANCE") == 0) {
+        snprintf(text, size, "{\"action\": \"%s\"}", value);
+        return 1;
+    }
+    return 0;
 }
 
 /* >>queue ----------------------------------------------------------------------------------- */
@@ -2916,7 +3267,7 @@ typedef struct cloudtasks__settle {
     char *handle;
     int seconds;                 /* new lease; CLOUDTASKS__ACK: acknowledge */
     char task_id[96];            /* for messages */
-    char error[160];             /* why the queue refused this entry ("" if it did not) */
+    char error[300];             /* why the queue refused this entry ("" if it did not) */
 } cloudtasks__settle;
 
 enum { CLOUDTASKS__ACK = -1, CLOUDTASKS__BATCH_MAX = 10 };
@@ -2929,6 +3280,8 @@ typedef struct cloudtasks__queue_ops {
     int (*receive)(void *q, cloudtasks__http *h, int max, int wait, int lease, cloudtasks__msg *out, int *n, cloudtasks_error *err);
     int (*settle)(void *q, cloudtasks__http *h, cloudtasks__settle *s, int n, cloudtasks_error *err);
     int (*send)(void *q, cloudtasks__http *h, char **bodies, const size_t *lens, int *sent, int n, cloudtasks_error *err);
+    const char *(*instance_id)(void *q, cloudtasks__http *h);                 /* NULL: not known (use the host name) */
+    int (*termination)(void *q, cloudtasks__http *h, char *text, size_t size);  /* 1: a notice, as JSON text */
 } cloudtasks__queue_ops;
 
 CLOUDTASKS__PRIVATE void cloudtasks__msg_free(cloudtasks__msg *m) {
@@ -3058,8 +3411,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__sqs_call_once(cloudtasks__sqs *q, cloudtasks
     }
     cloudtasks__aws_error_of(&rs, code, code_size, message, sizeof message);
     if (cloudtasks__aws_auth_code(code) || rs.status == 401 || rs.status == 403)
-        rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "SQS %s: AWS refused the credentials (HTTP %ld %s: %s); check AWS_ACCESS_KEY_ID / "
-                              "AWS_SECRET_ACCESS_KEY or the role, and the permissions sqs:%s", op, rs.status, code, message, op);
+        rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "SQS %s: AWS refused the credentials (HTTP %ld %s); check the access key and "
+                              "secret (or the role) and the permission sqs:%s. AWS said: %s", op, rs.status, code, op, message);
     else rc = cloudtasks__fail(err, CLOUDTASKS_EHTTP, "SQS %s: HTTP %ld %s: %s", op, rs.status, code, message);
     if (err) err->http_status = (int)rs.status;
     cloudtasks__http_response_free(&rs);
@@ -3162,6 +3515,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__sqs_receive(void *queue, cloudtasks__http *h
     cloudtasks_json_end_object(&w);
     rc = cloudtasks__sqs_call(q, h, "ReceiveMessage", &w, wait + 10.0, &doc, code, sizeof code, err);
     cloudtasks_json_writer_free(&w);
+    if (rc != CLOUDTASKS_OK && cloudtasks__sqs_missing_queue(code)) rc = CLOUDTASKS_ECONFIG;   /* deleted under us */
     if (rc != CLOUDTASKS_OK) return rc;
     list = cloudtasks_json_get(cloudtasks_json_root(doc), "Messages");
     for (i = 0; i < cloudtasks_json_length(list) && *n < max; i++) {
@@ -3266,9 +3620,294 @@ CLOUDTASKS__PRIVATE int cloudtasks__sqs_send(void *queue, cloudtasks__http *h, c
     return rc;
 }
 
+CLOUDTASKS__PRIVATE const char *cloudtasks__sqs_instance(void *queue, cloudtasks__http *h) {
+    return cloudtasks__aws_instance_id(((cloudtasks__sqs *)queue)->aws, h);
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__sqs_termination(void *queue, cloudtasks__http *h, char *text, size_t size) {
+    return cloudtasks__aws_spot_notice(((cloudtasks__sqs *)queue)->aws, h, text, size);
+}
+
 static const cloudtasks__queue_ops cloudtasks__sqs_ops = {
-    "AWS", 10, 43200, 262144, cloudtasks__sqs_receive, cloudtasks__sqs_settle, cloudtasks__sqs_send
+    "AWS", 10, 43200, 262144, cloudtasks__sqs_receive, cloudtasks__sqs_settle, cloudtasks__sqs_send,
+    cloudtasks__sqs_instance, cloudtasks__sqs_termination
 };
+
+/* Google Cloud Pub/Sub, REST v1: subscription Q-subscription on topic Q-topic; events published to
+   Q-events-topic (with Q-events-subscription, so events wait for the manager to read them). */
+typedef struct cloudtasks__pubsub {
+    cloudtasks__gcp *gcp;
+    char subscription[400], topic[400];          /* "projects/P/subscriptions/Q-subscription" */
+    char events_topic[400], events_subscription[400];
+    int exactly_once, ack_deadline;
+} cloudtasks__pubsub;
+
+/* The message and status of Google's error envelope {"error": {"code", "message", "status"}}. */
+CLOUDTASKS__PRIVATE void cloudtasks__google_error_of(const cloudtasks__http_response *rs, char *status, size_t status_size, char *message,
+                                                     size_t message_size) {
+    cloudtasks_json_doc *doc = cloudtasks_json_parse(rs->body.data ? rs->body.data : "", rs->body.len, NULL);
+    const cloudtasks_json *e = cloudtasks_json_get(cloudtasks_json_root(doc), "error");
+    const char *s = cloudtasks_json_string(cloudtasks_json_get(e, "status"), NULL), *m = cloudtasks_json_string(cloudtasks_json_get(e, "message"), NULL);
+    if (s) cloudtasks__copy(status, status_size, s);
+    else snprintf(status, status_size, "HTTP%ld", rs->status);
+    if (m) cloudtasks__copy(message, message_size, m);
+    else snprintf(message, message_size, "%.*s", (int)(rs->body.len < 200 ? rs->body.len : 200), rs->body.data ? rs->body.data : "");
+    cloudtasks_json_free(doc);
+}
+
+/* One Pub/Sub call, with retries for 429/5xx/no answer and one new token after a 401. *doc gets
+   the answer (NULL when empty); *status the HTTP status. 403 is EAUTH, 404 ECONFIG. */
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_call(cloudtasks__pubsub *q, cloudtasks__http *h, const char *method, const char *path,
+                                                const cloudtasks_json_writer *w, double timeout, int retries, cloudtasks_json_doc **doc,
+                                                long *status, cloudtasks_error *err) {
+    int attempt, rc = CLOUDTASKS_OK, force = 0;
+    *doc = NULL;
+    *status = 0;
+    if (w && w->error) return cloudtasks__fail(err, w->error, "cannot build the Pub/Sub request %s", path);
+    for (attempt = 0; attempt <= retries; attempt++) {
+        char auth[4200], url[1000], gstatus[64], message[300];
+        const char *lines[2];
+        cloudtasks__http_request rq;
+        cloudtasks__http_response rs = {0, {0}, {0}};
+        size_t nh = 0;
+        if ((rc = cloudtasks__gcp_auth_header(q->gcp, h, force, auth, sizeof auth, err)) != CLOUDTASKS_OK) return rc;
+        lines[nh++] = "Content-Type: application/json";
+        if (auth[0]) lines[nh++] = auth;
+        snprintf(url, sizeof url, "%s%s", q->gcp->endpoint, path);
+        memset(&rq, 0, sizeof rq);
+        rq.method = method;
+        rq.url = url;
+        rq.headers = lines;
+        rq.header_count = nh;
+        rq.body = w ? w->data : NULL;
+        rq.body_len = w ? w->len : 0;
+        rq.timeout = timeout;
+        rc = cloudtasks__http_do(h, &rq, &rs, err);
+        memset(auth, 0, sizeof auth);
+        *status = rs.status;
+        if (err) err->http_status = (int)rs.status;
+        if (rc == CLOUDTASKS_OK && rs.status >= 200 && rs.status < 300) {
+            if (rs.body.len && !(*doc = cloudtasks_json_parse(rs.body.data, rs.body.len, NULL)))
+                rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "Pub/Sub %s: the answer is not JSON", path);
+            cloudtasks__http_response_free(&rs);
+            return rc;
+        }
+        if (rc == CLOUDTASKS_OK) {
+            cloudtasks__google_error_of(&rs, gstatus, sizeof gstatus, message, sizeof message);
+            if (rs.status == 401 && !force) { force = 1; cloudtasks__http_response_free(&rs); attempt--; continue; }
+            rc = cloudtasks__fail(err, rs.status == 401 || rs.status == 403 ? CLOUDTASKS_EAUTH : rs.status == 404 ? CLOUDTASKS_ECONFIG :
+                                  CLOUDTASKS_EHTTP, "Pub/Sub %s %s: HTTP %ld %s: %s", method, path, rs.status, gstatus, message);
+            if (err) err->http_status = (int)rs.status;
+        }
+        cloudtasks__http_response_free(&rs);
+        if (rc == CLOUDTASKS_EAUTH || rc == CLOUDTASKS_ECONFIG || (rc == CLOUDTASKS_ETIMEOUT && retries == 0)) return rc;
+        if (rc == CLOUDTASKS_EHTTP && *status != 429 && *status < 500) return rc;
+        if (h->abandon && atomic_load(h->abandon)) return rc;
+        if (attempt < retries) cloudtasks__nap(cloudtasks__backoff(attempt, 0.1, 5.0), h->abandon);
+    }
+    return rc;
+}
+
+/* GET a topic or subscription; PUT it (with body w) when it does not exist. 409 counts as done. */
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_ensure(cloudtasks__pubsub *q, cloudtasks__http *h, const char *name, const cloudtasks_json_writer *w,
+                                                  cloudtasks_json_doc **found, cloudtasks_error *err) {
+    char path[500];
+    long status;
+    int rc;
+    snprintf(path, sizeof path, "/v1/%s", name);
+    rc = cloudtasks__pubsub_call(q, h, "GET", path, NULL, 20.0, 4, found, &status, err);
+    if (rc != CLOUDTASKS_ECONFIG) return rc;
+    cloudtasks__log(CLOUDTASKS__INFO, "Pub/Sub %s does not exist; creating it", name);
+    rc = cloudtasks__pubsub_call(q, h, "PUT", path, w, 20.0, 4, found, &status, err);
+    if (rc != CLOUDTASKS_OK && status == 409) rc = CLOUDTASKS_OK;
+    return rc;
+}
+
+/* Finds or creates the topic and the subscription of one queue, the way the reference does. */
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_open_pair(cloudtasks__pubsub *q, cloudtasks__http *h, const char *topic, const char *subscription,
+                                                     int *ack_deadline, cloudtasks_error *err) {
+    cloudtasks_json_writer w;
+    cloudtasks_json_doc *doc = NULL;
+    int rc;
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_end_object(&w);
+    rc = cloudtasks__pubsub_ensure(q, h, topic, &w, &doc, err);
+    cloudtasks_json_writer_free(&w);
+    cloudtasks_json_free(doc);
+    doc = NULL;
+    if (rc != CLOUDTASKS_OK) return rc;
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "topic"); cloudtasks_json_write_cstring(&w, topic);
+    cloudtasks_json_key(&w, "ackDeadlineSeconds"); cloudtasks_json_write_int(&w, 60);
+    cloudtasks_json_key(&w, "messageRetentionDuration"); cloudtasks_json_write_cstring(&w, "604800s");
+    cloudtasks_json_key(&w, "enableExactlyOnceDelivery"); cloudtasks_json_write_bool(&w, q->exactly_once);
+    cloudtasks_json_end_object(&w);
+    rc = cloudtasks__pubsub_ensure(q, h, subscription, &w, &doc, err);
+    cloudtasks_json_writer_free(&w);
+    if (rc == CLOUDTASKS_OK && ack_deadline) *ack_deadline = (int)cloudtasks_json_number(cloudtasks_json_get(cloudtasks_json_root(doc), "ackDeadlineSeconds"), 60);
+    cloudtasks_json_free(doc);
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_receive(void *queue, cloudtasks__http *h, int max, int wait, int lease, cloudtasks__msg *out, int *n,
+                                                   cloudtasks_error *err) {
+    cloudtasks__pubsub *q = (cloudtasks__pubsub *)queue;
+    cloudtasks_json_writer w;
+    cloudtasks_json_doc *doc = NULL;
+    const cloudtasks_json *list;
+    char path[500];
+    long status;
+    size_t i;
+    int rc;
+    (void)lease;   /* a pull leases for the subscription's ack deadline */
+    *n = 0;
+    snprintf(path, sizeof path, "/v1/%s:pull", q->subscription);
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "maxMessages"); cloudtasks_json_write_int(&w, max);
+    cloudtasks_json_end_object(&w);
+    /* an empty pull may hang for minutes (the emulator's does): no answer in time is no message */
+    rc = cloudtasks__pubsub_call(q, h, "POST", path, &w, wait, 0, &doc, &status, err);
+    cloudtasks_json_writer_free(&w);
+    if (rc == CLOUDTASKS_ETIMEOUT) return CLOUDTASKS_OK;
+    if (rc != CLOUDTASKS_OK) return rc;
+    list = cloudtasks_json_get(cloudtasks_json_root(doc), "receivedMessages");
+    for (i = 0; i < cloudtasks_json_length(list) && *n < max; i++) {
+        const cloudtasks_json *r = cloudtasks_json_at(list, i), *m = cloudtasks_json_get(r, "message");
+        size_t dlen = 0;
+        const char *ack = cloudtasks_json_string(cloudtasks_json_get(r, "ackId"), NULL);
+        const char *data = cloudtasks_json_string(cloudtasks_json_get(m, "data"), &dlen);
+        const char *id = cloudtasks_json_string(cloudtasks_json_get(m, "messageId"), NULL);
+        cloudtasks__msg *msg = &out[*n];
+        cloudtasks__buf body = {0};
+        if (!ack) continue;
+        memset(msg, 0, sizeof *msg);
+        if (data && !cloudtasks__base64_decode(&body, data, dlen)) { body.len = 0; cloudtasks__buf_puts(&body, "(data is not base64)"); }
+        cloudtasks__buf_putc(&body, '\0');
+        body.len--;
+        msg->body = body.data;
+        msg->body_len = body.len;
+        msg->handle = cloudtasks__strdup(ack);
+        if (id) cloudtasks__copy(msg->message_id, sizeof msg->message_id, id);
+        msg->receive_count = (int)cloudtasks_json_number(cloudtasks_json_get(r, "deliveryAttempt"), 0);
+        if (!msg->body || !msg->handle || body.oom) { cloudtasks__msg_free(msg); continue; }
+        (*n)++;
+    }
+    cloudtasks_json_free(doc);
+    return CLOUDTASKS_OK;
+}
+
+/* Exactly-once subscriptions name the ack ids that failed in error.details[].metadata. */
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_mark_failed(const cloudtasks_json_doc *doc, cloudtasks__settle *s, int n, const char *why) {
+    const cloudtasks_json *details = cloudtasks_json_get(cloudtasks_json_get(cloudtasks_json_root(doc), "error"), "details");
+    size_t d, k;
+    int i, marked = 0;
+    for (d = 0; d < cloudtasks_json_length(details); d++) {
+        const cloudtasks_json *meta = cloudtasks_json_get(cloudtasks_json_at(details, d), "metadata");
+        for (k = 0; k < cloudtasks_json_length(meta); k++) {
+            const char *key = cloudtasks_json_object_key(meta, k, NULL);
+            const char *value = cloudtasks_json_string(cloudtasks_json_object_value(meta, k), NULL);
+            for (i = 0; i < n; i++)
+                if (key && strcmp(key, s[i].handle) == 0) {
+                    snprintf(s[i].error, sizeof s[i].error, "%.200s (the lease was lost)", value ? value : why);
+                    marked++;
+                }
+        }
+    }
+    return marked;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_settle(void *queue, cloudtasks__http *h, cloudtasks__settle *s, int n, cloudtasks_error *err) {
+    cloudtasks__pubsub *q = (cloudtasks__pubsub *)queue;
+    int done[CLOUDTASKS__BATCH_MAX] = {0}, i, j, rc = CLOUDTASKS_OK;
+    for (i = 0; i < n; i++) s[i].error[0] = '\0';
+    /* one call per distinct lease value: modifyAckDeadline takes one deadline for all its ids */
+    for (i = 0; i < n && rc != CLOUDTASKS_EAUTH; i++) {
+        cloudtasks_json_writer w;
+        cloudtasks_json_doc *doc = NULL;
+        cloudtasks__settle group[CLOUDTASKS__BATCH_MAX];
+        int members[CLOUDTASKS__BATCH_MAX], count = 0, call;
+        char path[500];
+        long status;
+        if (done[i]) continue;
+        cloudtasks_json_writer_init(&w);
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "ackIds");
+        cloudtasks_json_begin_array(&w);
+        for (j = i; j < n; j++)
+            if (!done[j] && s[j].seconds == s[i].seconds) {
+                cloudtasks_json_write_cstring(&w, s[j].handle);
+                done[j] = 1;
+                members[count] = j;
+                group[count++] = s[j];
+            }
+        cloudtasks_json_end_array(&w);
+        if (s[i].seconds != CLOUDTASKS__ACK) { cloudtasks_json_key(&w, "ackDeadlineSeconds"); cloudtasks_json_write_int(&w, s[i].seconds); }
+        cloudtasks_json_end_object(&w);
+        snprintf(path, sizeof path, "/v1/%s:%s", q->subscription, s[i].seconds == CLOUDTASKS__ACK ? "acknowledge" : "modifyAckDeadline");
+        call = cloudtasks__pubsub_call(q, h, "POST", path, &w, 20.0, 4, &doc, &status, err);
+        cloudtasks_json_writer_free(&w);
+        if (call == CLOUDTASKS_EHTTP && status == 400) {
+            /* one bad or expired ack id fails the call: name the culprits if the answer does */
+            int marked = cloudtasks__pubsub_mark_failed(doc, group, count, err ? err->message : "refused");
+            for (j = 0; j < count; j++)
+                snprintf(s[members[j]].error, sizeof s[members[j]].error, "%s",
+                         group[j].error[0] ? group[j].error : marked ? "" : err ? err->message : "refused");
+            call = CLOUDTASKS_OK;
+        }
+        if (call != CLOUDTASKS_OK) rc = call;
+        cloudtasks_json_free(doc);
+    }
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_send(void *queue, cloudtasks__http *h, char **bodies, const size_t *lens, int *sent, int n,
+                                                cloudtasks_error *err) {
+    cloudtasks__pubsub *q = (cloudtasks__pubsub *)queue;
+    cloudtasks_json_writer w;
+    cloudtasks_json_doc *doc = NULL;
+    cloudtasks__buf b64 = {0};
+    char path[500];
+    long status;
+    int i, rc;
+    snprintf(path, sizeof path, "/v1/%s:publish", q->events_topic);
+    cloudtasks_json_writer_init(&w);
+    cloudtasks_json_begin_object(&w);
+    cloudtasks_json_key(&w, "messages");
+    cloudtasks_json_begin_array(&w);
+    for (i = 0; i < n; i++) {
+        b64.len = 0;
+        cloudtasks__base64(&b64, bodies[i], lens[i], 0);
+        cloudtasks_json_begin_object(&w);
+        cloudtasks_json_key(&w, "data");
+        cloudtasks_json_write_string(&w, b64.data ? b64.data : "", b64.len);
+        cloudtasks_json_end_object(&w);
+    }
+    cloudtasks_json_end_array(&w);
+    cloudtasks_json_end_object(&w);
+    rc = b64.oom ? cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory") : cloudtasks__pubsub_call(q, h, "POST", path, &w, 30.0, 4, &doc, &status, err);
+    cloudtasks__buf_free(&b64);
+    cloudtasks_json_writer_free(&w);
+    cloudtasks_json_free(doc);
+    for (i = 0; i < n; i++) sent[i] = rc == CLOUDTASKS_OK;
+    return rc;
+}
+
+CLOUDTASKS__PRIVATE const char *cloudtasks__pubsub_instance(void *queue, cloudtasks__http *h) {
+    return cloudtasks__gcp_instance_name(((cloudtasks__pubsub *)queue)->gcp, h);
+}
+
+CLOUDTASKS__PRIVATE int cloudtasks__pubsub_termination(void *queue, cloudtasks__http *h, char *text, size_t size) {
+    return cloudtasks__gcp_preempted(((cloudtasks__pubsub *)queue)->gcp, h, text, size);
+}
+
+static const cloudtasks__queue_ops cloudtasks__pubsub_ops = {
+    "GCP", 1000, 600, 7000000, cloudtasks__pubsub_receive, cloudtasks__pubsub_settle, cloudtasks__pubsub_send,
+    cloudtasks__pubsub_instance, cloudtasks__pubsub_termination
+};
+
 
 /* >>config ---------------------------------------------------------------------------------- */
 
@@ -4398,7 +5037,6 @@ typedef struct cloudtasks__event_msg { char *text; size_t len; } cloudtasks__eve
 typedef struct cloudtasks__net {
     const cloudtasks__queue_ops *ops;
     void *queue;
-    cloudtasks__aws *aws;                 /* for instance metadata (AWS) */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int wake[2];
@@ -4407,6 +5045,7 @@ typedef struct cloudtasks__net {
     int started[3];
     /* receiver */
     int want, lease, wait;
+    int receive_lease;                    /* seconds a receive leases for (Pub/Sub: the subscription's ack deadline) */
     cloudtasks__msg *inbox;
     size_t inbox_len, inbox_cap;
     /* settler */
@@ -4495,7 +5134,7 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
         asked = cloudtasks__now();
         rc = n->ops->receive(n->queue, &h, ask, n->wait, n->lease, got, &count, &err);
         pthread_mutex_lock(&n->lock);
-        if (rc == CLOUDTASKS_EAUTH) { cloudtasks__net_fatal(n, err.message); break; }
+        if (rc == CLOUDTASKS_EAUTH || rc == CLOUDTASKS_ECONFIG) { cloudtasks__net_fatal(n, err.message); break; }
         if (rc != CLOUDTASKS_OK) {
             if (atomic_load(&n->stop_receive)) break;
             if (failures++ % 10 == 0) cloudtasks__log(CLOUDTASKS__WARNING, "receiving tasks failed (%s); retrying", err.message);
@@ -4507,8 +5146,8 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
         if (failures) cloudtasks__log(CLOUDTASKS__INFO, "receiving tasks works again");
         failures = 0;
         for (i = 0; i < count; i++) {
-            got[i].lease_until = asked + n->lease;
-            got[i].extend_at = asked + n->lease / 2.0;
+            got[i].lease_until = asked + n->receive_lease;
+            got[i].extend_at = asked + n->receive_lease / 2.0;
             if (cloudtasks__array_room((void **)&n->inbox, &n->inbox_cap, n->inbox_len, sizeof *n->inbox)) n->inbox[n->inbox_len++] = got[i];
             else cloudtasks__msg_free(&got[i]);   /* its lease runs out and it comes back */
         }
@@ -4608,7 +5247,7 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
 CLOUDTASKS__PRIVATE int cloudtasks__net_keepalive(cloudtasks__net *n, cloudtasks__http *h) {
     cloudtasks__buf b = {0};
     char stamp[33], *bodies[1];
-    const char *id = n->aws ? cloudtasks__aws_instance_id(n->aws, h) : NULL;
+    const char *id = n->ops->instance_id(n->queue, h);
     int64_t s;
     int32_t us;
     int sent = 0;
@@ -4686,9 +5325,9 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_reporter(void *arg) {
             char text[512];
             int notice;
             pthread_mutex_unlock(&n->lock);
-            notice = cloudtasks__aws_spot_notice(n->aws, &h, text, sizeof text);
+            notice = n->ops->termination(n->queue, &h, text, sizeof text);
             pthread_mutex_lock(&n->lock);
-            next_spot = now + 5.0;   /* AWS asks for a look every 5 seconds */
+            next_spot = now + 5.0;   /* AWS asks for a look every 5 seconds; GCE gives 30 s of notice */
             if (notice == 1) {
                 n->spot = 1;
                 cloudtasks__copy(n->spot_text, sizeof n->spot_text, text);
@@ -5671,9 +6310,59 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_stop_pool(cloudtasks__supervisor *s) {
 typedef struct cloudtasks__cloud {
     cloudtasks__aws aws;
     cloudtasks__sqs sqs;
+    cloudtasks__gcp gcp;
+    cloudtasks__pubsub pubsub;
     cloudtasks__net net;
-    int curl_ready, aws_ready, net_ready;
+    int curl_ready, aws_ready, gcp_ready, net_ready;
 } cloudtasks__cloud;
+
+/* AWS: credentials, then the event queue and the task queue (created when missing). */
+CLOUDTASKS__PRIVATE int cloudtasks__cloud_open_sqs(cloudtasks__supervisor *s, cloudtasks__cloud *c, cloudtasks__http *h, cloudtasks_error *err) {
+    const cloudtasks__config *cfg = s->cfg;
+    int rc = cloudtasks__aws_init(&c->aws, h, err);
+    c->aws_ready = 1;
+    c->sqs.aws = &c->aws;
+    snprintf(c->sqs.name, sizeof c->sqs.name, "%s", cfg->queue_name);
+    snprintf(c->sqs.events_name, sizeof c->sqs.events_name, "%s-events", cfg->queue_name);
+    if (rc == CLOUDTASKS_OK) {
+        pthread_mutex_lock(&c->aws.lock);
+        rc = cloudtasks__aws_fetch(&c->aws, h, err);   /* credential problems show here, once, clearly */
+        pthread_mutex_unlock(&c->aws.lock);
+    }
+    if (rc == CLOUDTASKS_OK && cfg->event_log_to_queue &&
+        (rc = cloudtasks__sqs_queue_url(&c->sqs, h, c->sqs.events_name, c->sqs.events_url, sizeof c->sqs.events_url, err)) != CLOUDTASKS_OK)
+        return 2;
+    if (rc == CLOUDTASKS_OK) rc = cloudtasks__sqs_queue_url(&c->sqs, h, c->sqs.name, c->sqs.url, sizeof c->sqs.url, err);
+    if (rc != CLOUDTASKS_OK) return 1;
+    c->net.ops = &cloudtasks__sqs_ops;
+    c->net.queue = &c->sqs;
+    c->net.watch_spot = cfg->is_spot && !c->aws.imds_disabled;
+    cloudtasks__log(CLOUDTASKS__INFO, "Receiving tasks from SQS queue %s (region %s)", c->sqs.name, c->aws.region);
+    return 0;
+}
+
+/* Google Cloud: credentials and project, then the event topic and the task subscription. */
+CLOUDTASKS__PRIVATE int cloudtasks__cloud_open_pubsub(cloudtasks__supervisor *s, cloudtasks__cloud *c, cloudtasks__http *h, cloudtasks_error *err) {
+    const cloudtasks__config *cfg = s->cfg;
+    cloudtasks__pubsub *q = &c->pubsub;
+    int rc = cloudtasks__gcp_init(&c->gcp, h, cfg->project_id, err);
+    const char *p = c->gcp.project;
+    c->gcp_ready = 1;
+    q->gcp = &c->gcp;
+    q->exactly_once = cfg->exactly_once;
+    if (rc != CLOUDTASKS_OK) return 1;
+    snprintf(q->topic, sizeof q->topic, "projects/%s/topics/%s-topic", p, cfg->queue_name);
+    snprintf(q->subscription, sizeof q->subscription, "projects/%s/subscriptions/%s-subscription", p, cfg->queue_name);
+    snprintf(q->events_topic, sizeof q->events_topic, "projects/%s/topics/%s-events-topic", p, cfg->queue_name);
+    snprintf(q->events_subscription, sizeof q->events_subscription, "projects/%s/subscriptions/%s-events-subscription", p, cfg->queue_name);
+    if (cfg->event_log_to_queue && cloudtasks__pubsub_open_pair(q, h, q->events_topic, q->events_subscription, NULL, err) != CLOUDTASKS_OK) return 2;
+    if (cloudtasks__pubsub_open_pair(q, h, q->topic, q->subscription, &q->ack_deadline, err) != CLOUDTASKS_OK) return 1;
+    c->net.ops = &cloudtasks__pubsub_ops;
+    c->net.queue = q;
+    c->net.watch_spot = cfg->is_spot;
+    cloudtasks__log(CLOUDTASKS__INFO, "Receiving tasks from Pub/Sub subscription %s (ack deadline %d s)", q->subscription, q->ack_deadline);
+    return 0;
+}
 
 /* Finds (or creates) the queues and starts the network threads. Runs after the pool was forked,
    so libcurl is initialised only here. Returns 0, or 1 with the reason logged. */
@@ -5682,48 +6371,28 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
     cloudtasks__net *n = &c->net;
     cloudtasks__http h;
     cloudtasks_error err;
-    int rc;
+    int rc, gcp = strcmp(cfg->provider, "GCP") == 0;
     memset(&h, 0, sizeof h);
+    memset(n, 0, sizeof *n);
+    n->wake[0] = n->wake[1] = -1;
     cloudtasks__error_clear(&err);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) { cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: libcurl failed to start"); return 1; }
     c->curl_ready = 1;
-    rc = cloudtasks__aws_init(&c->aws, &h, &err);
-    c->aws_ready = 1;
-    c->sqs.aws = &c->aws;
-    snprintf(c->sqs.name, sizeof c->sqs.name, "%s", cfg->queue_name);
-    snprintf(c->sqs.events_name, sizeof c->sqs.events_name, "%s-events", cfg->queue_name);
-    if (rc == CLOUDTASKS_OK) {
-        pthread_mutex_lock(&c->aws.lock);
-        rc = cloudtasks__aws_fetch(&c->aws, &h, &err);   /* credential problems show here, once, clearly */
-        pthread_mutex_unlock(&c->aws.lock);
-    }
-    if (rc == CLOUDTASKS_OK && cfg->event_log_to_queue) {
-        rc = cloudtasks__sqs_queue_url(&c->sqs, &h, c->sqs.events_name, c->sqs.events_url, sizeof c->sqs.events_url, &err);
-        if (rc != CLOUDTASKS_OK) {
-            cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: %s", err.message);
-            cloudtasks__http_close(&h);
-            return 1;
-        }
-    }
-    if (rc == CLOUDTASKS_OK) rc = cloudtasks__sqs_queue_url(&c->sqs, &h, c->sqs.name, c->sqs.url, sizeof c->sqs.url, &err);
+    rc = gcp ? cloudtasks__cloud_open_pubsub(s, c, &h, &err) : cloudtasks__cloud_open_sqs(s, c, &h, &err);
     cloudtasks__http_close(&h);
-    if (rc != CLOUDTASKS_OK) {
+    if (rc == 2) { cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: %s", err.message); return 1; }
+    if (rc != 0) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: %s", err.message);
         cloudtasks__event_message(&s->events, "fatal_exception", err.message);
         cloudtasks__events_flush(&s->events);
         return 1;
     }
-    memset(n, 0, sizeof *n);
-    n->wake[0] = n->wake[1] = -1;
-    n->ops = &cloudtasks__sqs_ops;
-    n->queue = &c->sqs;
-    n->aws = &c->aws;
     n->lease = (int)(cfg->visibility_timeout + 0.999);
     if (n->lease > n->ops->max_lease) n->lease = n->ops->max_lease;
+    n->receive_lease = gcp ? (c->pubsub.ack_deadline > 0 ? c->pubsub.ack_deadline : 10) : n->lease;
     n->wait = 20;
     n->send_events = cfg->event_log_to_queue;
     n->keepalive = cfg->keepalive_interval > 0 ? cfg->keepalive_interval : 0;
-    n->watch_spot = cfg->is_spot && !c->aws.imds_disabled;
     n->hostname = s->events.hostname;
     pthread_mutex_init(&n->lock, NULL);
     pthread_cond_init(&n->cond, NULL);
@@ -5733,8 +6402,6 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
     s->net = n;
     if (cfg->event_log_to_queue) { s->events.to_queue = cloudtasks__sup_event_to_queue; s->events.queue_ctx = n; }
     if (!cloudtasks__net_start(n)) { cloudtasks__log(CLOUDTASKS__ERROR, "cannot start the network threads"); return 1; }
-    cloudtasks__log(CLOUDTASKS__INFO, "Receiving tasks from SQS queue %s (region %s)%s", c->sqs.name, c->aws.region,
-                    cfg->event_log_to_queue ? "; events go to its -events queue" : "");
     return 0;
 }
 
@@ -5764,8 +6431,9 @@ CLOUDTASKS__PRIVATE void cloudtasks__cloud_stop(cloudtasks__supervisor *s, cloud
     s->todo = NULL;
     s->inbox_len = s->inbox_cap = s->todo_len = s->todo_cap = 0;
     if (c->aws_ready) cloudtasks__aws_free(&c->aws);
+    if (c->gcp_ready) cloudtasks__gcp_free(&c->gcp);
     if (c->curl_ready) curl_global_cleanup();
-    c->net_ready = c->aws_ready = c->curl_ready = 0;   /* a second call does nothing */
+    c->net_ready = c->aws_ready = c->gcp_ready = c->curl_ready = 0;   /* a second call does nothing */
 }
 
 /* Everything after the configuration: the processes, the loop, the clean-up. Returns the exit code. */
@@ -5781,7 +6449,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__worker_start(const cloudtasks__config *cfg, 
     if (cfg->verbose) cloudtasks__log_level = CLOUDTASKS__DEBUG;
     cloudtasks__sup_log_config(cfg);
     memset(&cloud, 0, sizeof cloud);
-    if (!cfg->task_file && !(cfg->provider && strcmp(cfg->provider, "AWS") == 0)) {
+    if (!cfg->task_file && !(cfg->provider && (strcmp(cfg->provider, "AWS") == 0 || strcmp(cfg->provider, "GCP") == 0))) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: the %s queue provider is not available in this version "
                         "of cloudtasks.h yet; run from a task file with --task-file", cfg->provider ? cfg->provider : "(none)");
         return 1;
