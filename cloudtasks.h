@@ -2691,6 +2691,7 @@ typedef struct cloudtasks__gcp {
     char key_id[128], email[320], token_uri[512];
     char client_id[256], client_secret[256], refresh_token[2048];
     char project[128], endpoint[512], metadata[256];
+    int metadata_off;            /* NO_GCE_CHECK, or the emulator without GCE_METADATA_HOST: not on GCE */
     char instance_name[256];
     char credentials_file[512];
 } cloudtasks__gcp;
@@ -2701,6 +2702,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__gce_get(cloudtasks__gcp *g, cloudtasks__http
     char url[700];
     static const char *const hdr[] = {"Metadata-Flavor: Google"};
     cloudtasks__http_request rq = {"GET", url, hdr, 1, NULL, 0, 2.0};
+    if (g->metadata_off) return cloudtasks__fail(err, CLOUDTASKS_ECONFIG, "the metadata server is not used (NO_GCE_CHECK or the emulator)");
     snprintf(url, sizeof url, "http://%s/computeMetadata/v1/%s", g->metadata, path);
     return cloudtasks__http_do(h, &rq, rs, err);
 }
@@ -2894,6 +2896,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_init(cloudtasks__gcp *g, cloudtasks__htt
     memset(g, 0, sizeof *g);
     pthread_mutex_init(&g->lock, NULL);
     cloudtasks__copy(g->metadata, sizeof g->metadata, (v = cloudtasks__env("GCE_METADATA_HOST")) != NULL ? v : "metadata.google.internal");
+    g->metadata_off = (!v && emulator) || ((v = cloudtasks__env("NO_GCE_CHECK")) != NULL && cloudtasks__strcaseeq(v, "true"));
     if (project) cloudtasks__copy(g->project, sizeof g->project, project);
     else if ((v = cloudtasks__env("GOOGLE_CLOUD_PROJECT")) != NULL) cloudtasks__copy(g->project, sizeof g->project, v);
     if ((v = cloudtasks__env("CLOUDTASKS_PUBSUB_ENDPOINT")) != NULL) cloudtasks__set_endpoint(g->endpoint, sizeof g->endpoint, v);
