@@ -2620,9 +2620,19 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_credentials(cloudtasks__aws *aws, cloudt
     int rc = CLOUDTASKS_OK;
     pthread_mutex_lock(&aws->lock);
     if (aws->source == CLOUDTASKS__AWS_NONE || force || cloudtasks__aws_creds_stale(&aws->creds)) {
+        int known = aws->source != CLOUDTASKS__AWS_NONE;
         if (aws->source == CLOUDTASKS__AWS_ENV || (aws->source == CLOUDTASKS__AWS_FILES && !aws->creds.expires)) rc = CLOUDTASKS_OK;
         else rc = cloudtasks__aws_fetch(aws, h, err);
-        if (rc != CLOUDTASKS_OK && aws->source != CLOUDTASKS__AWS_NONE && !force && !cloudtasks__aws_creds_stale(&aws->creds)) rc = CLOUDTASKS_OK;
+        if (rc != CLOUDTASKS_OK && known) {
+            /* a refresh that failed (an outage of IMDS or STS) is not the end: the current
+               credentials serve until they expire, and after that the call is retried */
+            int64_t now;
+            int32_t us;
+            cloudtasks__wall(&now, &us);
+            cloudtasks__log(CLOUDTASKS__WARNING, "refreshing AWS credentials failed: %s", err ? err->message : "?");
+            if (!force && now < aws->creds.expires) rc = CLOUDTASKS_OK;
+            else rc = cloudtasks__fail(err, CLOUDTASKS_ETRANSPORT, "AWS credentials expired and could not be refreshed; retrying");
+        }
     }
     if (rc == CLOUDTASKS_OK) *out = aws->creds;
     pthread_mutex_unlock(&aws->lock);
@@ -3415,7 +3425,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__sqs_call_once(cloudtasks__sqs *q, cloudtasks
     cloudtasks__aws_error_of(&rs, code, code_size, message, sizeof message);
     if (cloudtasks__aws_auth_code(code) || rs.status == 401 || rs.status == 403)
         rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "SQS %s: AWS refused the credentials (HTTP %ld %s); check the access key and "
-                              "secret (or the role) and the permission sqs:%s. AWS said: %s", op, rs.status, code, op, message);
+                              "secret (or the role) and the permission sqs:%.*s. AWS said: %s", op, rs.status, code,
+                              (int)(cloudtasks__ends_with(op, "Batch") ? strlen(op) - 5 : strlen(op)), op, message);
     else rc = cloudtasks__fail(err, CLOUDTASKS_EHTTP, "SQS %s: HTTP %ld %s: %s", op, rs.status, code, message);
     if (err) err->http_status = (int)rs.status;
     cloudtasks__http_response_free(&rs);
@@ -5043,7 +5054,7 @@ typedef struct cloudtasks__net {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int wake[2];
-    atomic_int stop_receive, stop_all;
+    atomic_int stop_receive, abandon_receive, stop_all;
     pthread_t thread[3];
     int started[3];
     /* receiver */
@@ -5101,6 +5112,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_note(cloudtasks__net *n, const char *te
 CLOUDTASKS__PRIVATE void cloudtasks__net_fatal(cloudtasks__net *n, const char *text) {
     if (!n->fatal[0]) cloudtasks__copy(n->fatal, sizeof n->fatal, text);
     atomic_store(&n->stop_receive, 1);
+    atomic_store(&n->abandon_receive, 1);
     cloudtasks__net_poke(n);
 }
 
@@ -5123,7 +5135,7 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
     cloudtasks__msg got[CLOUDTASKS__BATCH_MAX];
     int failures = 0;
     memset(&h, 0, sizeof h);
-    h.abandon = &n->stop_receive;
+    h.abandon = &n->abandon_receive;
     pthread_mutex_lock(&n->lock);
     while (!atomic_load(&n->stop_receive)) {
         int ask = n->want - (int)n->inbox_len, count = 0, i, rc;
@@ -5142,7 +5154,7 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
             if (atomic_load(&n->stop_receive)) break;
             if (failures++ % 10 == 0) cloudtasks__log(CLOUDTASKS__WARNING, "receiving tasks failed (%s); retrying", err.message);
             pthread_mutex_unlock(&n->lock);
-            cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 30.0), &n->stop_receive);
+            cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 30.0), &n->abandon_receive);
             pthread_mutex_lock(&n->lock);
             continue;
         }
@@ -5382,9 +5394,12 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_start(cloudtasks__net *n) {
     return ok;
 }
 
-/* Stops receiving and waits for the receiver; what it received after that is in the inbox. */
-CLOUDTASKS__PRIVATE void cloudtasks__net_stop_receiving(cloudtasks__net *n) {
+/* Stops receiving and waits for the receiver; what it received after that is in the inbox. A
+   receive in flight is abandoned (if no answer has started) when abandon is set; otherwise it is
+   let finish, so a message the queue hands to it comes back at once instead of after its lease. */
+CLOUDTASKS__PRIVATE void cloudtasks__net_stop_receiving(cloudtasks__net *n, int abandon) {
     atomic_store(&n->stop_receive, 1);
+    if (abandon) atomic_store(&n->abandon_receive, 1);
     pthread_mutex_lock(&n->lock);
     pthread_cond_broadcast(&n->cond);
     pthread_mutex_unlock(&n->lock);
@@ -5395,7 +5410,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_stop_receiving(cloudtasks__net *n) {
 /* Lets the settler and the reporter finish their lists, then joins them. */
 CLOUDTASKS__PRIVATE void cloudtasks__net_finish(cloudtasks__net *n) {
     int i;
-    cloudtasks__net_stop_receiving(n);
+    cloudtasks__net_stop_receiving(n, 1);
     atomic_store(&n->stop_all, 1);
     pthread_mutex_lock(&n->lock);
     pthread_cond_broadcast(&n->cond);
@@ -6393,7 +6408,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
     n->lease = (int)(cfg->visibility_timeout + 0.999);
     if (n->lease > n->ops->max_lease) n->lease = n->ops->max_lease;
     n->receive_lease = gcp ? (c->pubsub.ack_deadline > 0 ? c->pubsub.ack_deadline : 10) : n->lease;
-    n->wait = 20;
+    /* with --exit-when-idle, a poll no longer than the idle time, so the last one ends with the run */
+    n->wait = cfg->exit_when_idle >= 0 ? (cfg->exit_when_idle < 1 ? 1 : cfg->exit_when_idle > 20 ? 20 : (int)(cfg->exit_when_idle + 0.999)) : 20;
     n->send_events = cfg->event_log_to_queue;
     n->keepalive = cfg->keepalive_interval > 0 ? cfg->keepalive_interval : 0;
     n->hostname = s->events.hostname;
@@ -6413,7 +6429,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
 CLOUDTASKS__PRIVATE void cloudtasks__cloud_stop(cloudtasks__supervisor *s, cloudtasks__cloud *c) {
     size_t i;
     if (s->net) {
-        cloudtasks__net_stop_receiving(s->net);
+        cloudtasks__net_stop_receiving(s->net, s->shutdown || s->net_failed || s->shared->termination || s->limit_reached);
         cloudtasks__sup_take_inbox(s);
         cloudtasks__sup_release_inbox(s, "stopping");
         for (i = 0; i < s->nprocs; i++)
