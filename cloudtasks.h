@@ -2107,8 +2107,11 @@ CLOUDTASKS__PRIVATE int cloudtasks__http_header(const cloudtasks__http_response 
 /* The host (and port) part of a URL, for messages that must not show paths or queries. */
 CLOUDTASKS__PRIVATE void cloudtasks__url_host(const char *url, char *out, size_t size) {
     const char *p = strstr(url, "://"), *e;
-    p = p ? p + 3 : url;
+    const char *at;
+    p = p && (size_t)(p - url) < strcspn(url, "/?#") ? p + 3 : url;
     e = p + strcspn(p, "/?#");
+    at = (const char *)memchr(p, '@', (size_t)(e - p));
+    if (at) p = at + 1;   /* user:password@ is never shown, nor signed */
     snprintf(out, size, "%.*s", (int)(e - p), p);
 }
 
@@ -2197,6 +2200,34 @@ CLOUDTASKS__PRIVATE double cloudtasks__backoff(int attempt, double base, double 
     return limit * (double)(state >> 11) / 9007199254740992.0;
 }
 
+/* Decodes XML character data (the five predefined entities) into out, when out is not NULL;
+   returns the decoded length. */
+CLOUDTASKS__PRIVATE size_t cloudtasks__xml_decode(const char *s, size_t n, char *out) {
+    static const char *const names[] = {"&amp;", "&lt;", "&gt;", "&quot;", "&apos;"};
+    static const char chars[] = "&<>\"'";
+    size_t i = 0, k = 0;
+    while (i < n) {
+        int e;
+        char c = s[i++];
+        for (e = 0; e < 5 && c == '&'; e++) {
+            size_t len = strlen(names[e]) - 1;
+            if (n - i >= len && memcmp(s + i, names[e] + 1, len) == 0) { c = chars[e]; i += len; break; }
+        }
+        if (out) out[k] = c;
+        k++;
+    }
+    return k;
+}
+
+/* Copies XML character data, entities decoded; 0 (out untouched) if it does not fit. */
+CLOUDTASKS__PRIVATE int cloudtasks__xml_unescape(const char *s, size_t n, char *out, size_t size) {
+    size_t k = cloudtasks__xml_decode(s, n, NULL);
+    if (k >= size) return 0;
+    cloudtasks__xml_decode(s, n, out);
+    out[k] = '\0';
+    return 1;
+}
+
 /* The text between <tag> and </tag> (first occurrence) in an XML answer, copied into out. */
 CLOUDTASKS__PRIVATE int cloudtasks__xml_text(const char *xml, size_t len, const char *tag, char *out, size_t size) {
     char open[64], close[64];
@@ -2214,10 +2245,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__xml_text(const char *xml, size_t len, const 
     a += k;
     for (b = a; b + strlen(close) <= end; b++)
         if (*b == '<' && memcmp(b, close, strlen(close)) == 0) {
-            if ((size_t)(b - a) >= size) return 0;
-            memcpy(out, a, (size_t)(b - a));
-            out[b - a] = '\0';
-            return 1;
+            return cloudtasks__xml_unescape(a, (size_t)(b - a), out, size);
         }
     return 0;
 }
@@ -2231,7 +2259,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__xml_text(const char *xml, size_t len, const 
    cached set is guarded by a mutex and copied out for each request. Secrets never reach a log
    line or an error message. */
 typedef struct cloudtasks__aws_creds {
-    char key_id[128], secret[128], token[4096];
+    char key_id[128], secret[128], token[8192];
     int64_t expires;             /* Unix seconds; 0: never */
     int64_t fetched;
 } cloudtasks__aws_creds;
@@ -2279,6 +2307,13 @@ CLOUDTASKS__PRIVATE int cloudtasks__read_file(const char *path, cloudtasks__buf 
     return !b->oom;
 }
 
+CLOUDTASKS__PRIVATE int cloudtasks__prefix_caseeq(const char *s, const char *key, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (cloudtasks__ascii_lower((unsigned char)s[i]) != cloudtasks__ascii_lower((unsigned char)key[i])) return 0;
+    return 1;
+}
+
 /* Finds key in [section] of an INI file held in text (the AWS shared-file dialect: '#' and ';'
    comments, "key = value", case-sensitive section names). Copies the value; 0 when absent. */
 CLOUDTASKS__PRIVATE int cloudtasks__ini_get(const char *text, const char *section, const char *key, char *out, size_t size) {
@@ -2298,7 +2333,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__ini_get(const char *text, const char *sectio
                 while (ne > name && ne[-1] == ' ') ne--;
             }
             in = ne && (size_t)(ne - name) == sl && memcmp(name, section, sl) == 0;
-        } else if (in && q < e && *q != '#' && *q != ';' && (size_t)(e - q) > kl && memcmp(q, key, kl) == 0) {
+        } else if (in && q < e && *q != '#' && *q != ';' && (size_t)(e - q) > kl && cloudtasks__prefix_caseeq(q, key, kl)) {
             const char *v = q + kl;
             while (v < e && (*v == ' ' || *v == '\t')) v++;
             if (v < e && *v == '=') {
@@ -2410,8 +2445,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_creds_json(const char *text, size_t len,
     const char *ex = cloudtasks_json_string(cloudtasks_json_get(root, "Expiration"), NULL);
     int rc = CLOUDTASKS_OK;
     memset(c, 0, sizeof *c);
-    if (!ak || !sk || !cloudtasks__copy(c->key_id, sizeof c->key_id, ak) || !cloudtasks__copy(c->secret, sizeof c->secret, sk) ||
-        (tk && !cloudtasks__copy(c->token, sizeof c->token, tk)) || (ex && !cloudtasks__parse_iso8601(ex, &c->expires)))
+    if (!ak || !sk || !*ak || !*sk || !cloudtasks__copy(c->key_id, sizeof c->key_id, ak) || !cloudtasks__copy(c->secret, sizeof c->secret, sk) ||
+        (tk && !cloudtasks__copy(c->token, sizeof c->token, tk)) || (ex && !cloudtasks__parse_iso8601(ex, &c->expires)) ||
+        (!ex && cloudtasks_json_get(root, "Expiration")))
         rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no usable credentials", what);
     cloudtasks_json_free(doc);
     return rc;
@@ -3336,13 +3372,17 @@ CLOUDTASKS__PRIVATE void cloudtasks__aws_error_of(const cloudtasks__http_respons
     const char *text = cloudtasks_json_string(cloudtasks_json_get(root, "message"), NULL);
     if (!text) text = cloudtasks_json_string(cloudtasks_json_get(root, "Message"), NULL);
     code[0] = message[0] = '\0';
-    if (type) cloudtasks__copy(code, code_size, strchr(type, '#') ? strchr(type, '#') + 1 : type);
+    if (type) {
+        cloudtasks__copy(code, code_size, strchr(type, '#') ? strchr(type, '#') + 1 : type);
+        code[strcspn(code, ":")] = '\0';   /* "ns#Code:http://..." is the JSON protocol's full form */
+    }
     if (text) cloudtasks__copy(message, message_size, text);
     cloudtasks_json_free(doc);
     if (!code[0]) cloudtasks__xml_text(body, rs->body.len, "Code", code, code_size);
     if (!message[0]) cloudtasks__xml_text(body, rs->body.len, "Message", message, message_size);
-    if (!code[0] && cloudtasks__http_header(rs, "x-amzn-query-error", query, sizeof query)) {
-        query[strcspn(query, ";")] = '\0';
+    if (!code[0] && (cloudtasks__http_header(rs, "x-amzn-query-error", query, sizeof query) ||
+                     cloudtasks__http_header(rs, "x-amzn-ErrorType", query, sizeof query))) {
+        query[strcspn(query, ";:")] = '\0';
         cloudtasks__copy(code, code_size, query);
     }
     if (!code[0]) snprintf(code, code_size, "HTTP%ld", rs->status);
@@ -3355,7 +3395,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__sqs_call_once(cloudtasks__sqs *q, cloudtasks
                                                   cloudtasks_error *err) {
     cloudtasks__aws_creds c;
     cloudtasks__http_response rs = {0, {0}, {0}};
-    char host[256], date[17], target[96], auth[600], h_host[300], h_date[40], h_target[128], h_token[4200], h_auth[640];
+    char host[256], date[17], target[96], auth[600], h_host[300], h_date[40], h_target[128], h_token[8300], h_auth[640];
     cloudtasks_header signed_headers[5];
     const char *lines[6];
     cloudtasks_sigv4_request sr;
@@ -3563,7 +3603,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sqs_failed_entries(const cloudtasks_json_do
         const char *id = cloudtasks_json_string(cloudtasks_json_get(f, "Id"), NULL);
         const char *code = cloudtasks_json_string(cloudtasks_json_get(f, "Code"), NULL);
         const char *message = cloudtasks_json_string(cloudtasks_json_get(f, "Message"), NULL);
-        int k = id ? atoi(id) : -1;
+        int k = id && id[0] >= '0' && id[0] <= '9' && (id[1] == '\0' || (id[0] != '0' && id[2] == '\0' && id[1] >= '0' && id[1] <= '9'))
+                    ? atoi(id) : -1;   /* exactly the ids we sent: "0".."9" */
         if (k >= 0 && k < n) snprintf(s[k].error, sizeof s[k].error, "%s: %s", code ? code : "failed", message ? message : "");
     }
 }
