@@ -3988,7 +3988,7 @@ typedef struct cloudtasks__config {
         retry_on_timeout, use_new_process, verbose;
     double keepalive_interval, memory_gb, local_ssd_gb, boot_disk_gb, price, max_runtime, max_memory_gb,
         shutdown_grace, simulate_after, simulate_delay, visibility_timeout, exit_when_idle;
-    double num_cpus, num_simultaneous, tasks_to_skip, max_num_tasks, max_tasks_per_process, prefetch;
+    double num_cpus, num_simultaneous, tasks_to_skip, max_num_tasks, max_tasks_per_process, prefetch, receive_threads;
     int user_argc;
     char **user_argv;
     const char *values[40];     /* each option's resolved text, for cloudtasks_worker_setting (NULL: unset) */
@@ -4067,6 +4067,8 @@ static const cloudtasks__option cloudtasks__options[] = {
      "no limit", "replace a reusable task process after N tasks (0: never)"},
     {"prefetch", "CLOUDTASKS_PREFETCH", CLOUDTASKS__OPT_COUNT, CLOUDTASKS__AT(prefetch), "0",
      "messages received ahead of free task slots (their leases are held and extended)"},
+    {"receive-threads", "CLOUDTASKS_RECEIVE_THREADS", CLOUDTASKS__OPT_POSITIVE, CLOUDTASKS__AT(receive_threads), "1",
+     "long polls in flight at once (1 to 8); more helps only when tasks are very short"},
     {"exit-when-idle", "RMS_CLOUD_TASKS_EXIT_WHEN_IDLE", CLOUDTASKS__OPT_NONNEG, CLOUDTASKS__AT(exit_when_idle), "never",
      "exit once no task has arrived for this many seconds"},
     {"verbose", NULL, CLOUDTASKS__OPT_BOOL, CLOUDTASKS__AT(verbose), "false", "log debug messages too (-v)"},
@@ -4200,6 +4202,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
     c->max_runtime = 3600.0;
     c->shutdown_grace = 120.0;
     c->visibility_timeout = 30.0;
+    c->receive_threads = 1;
     c->memory_gb = c->local_ssd_gb = c->boot_disk_gb = c->price = c->max_memory_gb = CLOUDTASKS__UNSET;
     c->simulate_after = c->simulate_delay = c->exit_when_idle = c->num_cpus = c->num_simultaneous = CLOUDTASKS__UNSET;
     c->max_num_tasks = c->max_tasks_per_process = CLOUDTASKS__UNSET;
@@ -4285,6 +4288,10 @@ CLOUDTASKS__PRIVATE int cloudtasks__config_load(cloudtasks__config *c, int argc,
     if (!c->queue_name && !c->task_file) {
         cloudtasks__buf_puts(why, "Queue name not specified via --queue-name or RMS_CLOUD_TASKS_QUEUE_NAME or --job-id or "
                                   "RMS_CLOUD_TASKS_JOB_ID and no tasks file specified via --task-file");
+        return CLOUDTASKS__CONFIG_EXIT_ERROR;
+    }
+    if (c->receive_threads > 8) {
+        cloudtasks__buf_printf(why, "--receive-threads %g: at most 8 long polls at once", c->receive_threads);
         return CLOUDTASKS__CONFIG_EXIT_ERROR;
     }
     if (c->event_log_to_queue && !c->queue_name) {
@@ -5093,13 +5100,17 @@ typedef struct cloudtasks__net {
     const cloudtasks__queue_ops *ops;
     void *queue;
     pthread_mutex_t lock;
-    pthread_cond_t cond;
+    pthread_cond_t receive_cond, settle_cond, report_cond;   /* one per role: a wake-up wakes only who can act */
     int wake[2];
     atomic_int stop_receive, abandon_receive, stop_all;
-    pthread_t thread[3];
-    int started[3];
-    /* receiver */
+    pthread_t thread[2 + 8];               /* settler, reporter, receivers */
+    int started[2 + 8];
+    /* receivers */
+    int receivers;                        /* long polls at once (--receive-threads) */
     int want, lease, wait;
+    int starving;                         /* a task slot is free and no message waits for it */
+    int asking;                           /* messages the polls in flight asked for */
+    double empty_at;                      /* when a poll last came back with nothing */
     int receive_lease;                    /* seconds a receive leases for (Pub/Sub: the subscription's ack deadline) */
     cloudtasks__msg *inbox;
     size_t inbox_len, inbox_cap;
@@ -5157,7 +5168,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_fatal(cloudtasks__net *n, const char *t
     cloudtasks__net_poke(n);
 }
 
-CLOUDTASKS__PRIVATE void cloudtasks__net_wait(cloudtasks__net *n, double seconds) {
+CLOUDTASKS__PRIVATE void cloudtasks__net_wait(cloudtasks__net *n, pthread_cond_t *cond, double seconds) {
     struct timespec ts;
     double until;
     int64_t s;
@@ -5167,7 +5178,19 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_wait(cloudtasks__net *n, double seconds
     until = (double)s + us * 1e-6 + seconds;
     ts.tv_sec = (time_t)until;
     ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-    pthread_cond_timedwait(&n->cond, &n->lock, &ts);
+    pthread_cond_timedwait(cond, &n->lock, &ts);
+}
+
+/* How many messages a poll should ask for now, 0 for none (called with the lock held). A poll is
+   made whenever a task slot would otherwise stay empty; beyond that (prefetch) only for whole
+   batches, so requests per task stay low. */
+CLOUDTASKS__PRIVATE int cloudtasks__net_poll_size(const cloudtasks__net *n) {
+    int room = n->want - (int)n->inbox_len - n->asking, batch = n->want, ask;
+    if (batch > n->ops->max_receive) batch = n->ops->max_receive;
+    if (batch > CLOUDTASKS__BATCH_MAX) batch = CLOUDTASKS__BATCH_MAX;
+    ask = room < batch ? room : batch;
+    if (ask <= 0 || (ask < batch && !(n->starving && n->asking == 0 && n->inbox_len == 0))) return 0;
+    return ask;
 }
 
 CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
@@ -5179,17 +5202,18 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
     h.abandon = &n->abandon_receive;
     pthread_mutex_lock(&n->lock);
     while (!atomic_load(&n->stop_receive)) {
-        int ask = n->want - (int)n->inbox_len, count = 0, i, rc;
+        int ask = cloudtasks__net_poll_size(n), count = 0, i, rc;
         double asked;
         cloudtasks_error err;
-        if (ask > n->ops->max_receive) ask = n->ops->max_receive;
-        if (ask > CLOUDTASKS__BATCH_MAX) ask = CLOUDTASKS__BATCH_MAX;
-        if (ask <= 0) { cloudtasks__net_wait(n, 1.0); continue; }
+        if (!ask) { cloudtasks__net_wait(n, &n->receive_cond, 1.0); continue; }
+        n->asking += ask;
         pthread_mutex_unlock(&n->lock);
         cloudtasks__error_clear(&err);
         asked = cloudtasks__now();
         rc = n->ops->receive(n->queue, &h, ask, n->wait, n->lease, got, &count, &err);
         pthread_mutex_lock(&n->lock);
+        n->asking -= ask;
+        if (rc == CLOUDTASKS_OK && count == 0) n->empty_at = cloudtasks__now();
         if (rc == CLOUDTASKS_EAUTH || rc == CLOUDTASKS_ECONFIG) { cloudtasks__net_fatal(n, err.message); break; }
         if (rc != CLOUDTASKS_OK) {
             if (atomic_load(&n->stop_receive)) break;
@@ -5207,7 +5231,8 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
             if (cloudtasks__array_room((void **)&n->inbox, &n->inbox_cap, n->inbox_len, sizeof *n->inbox)) n->inbox[n->inbox_len++] = got[i];
             else cloudtasks__msg_free(&got[i]);   /* its lease runs out and it comes back */
         }
-        if (count) cloudtasks__net_poke(n);
+        cloudtasks__net_poke(n);   /* messages, or news for the idle clock */
+        pthread_cond_signal(&n->receive_cond);   /* what this poll asked for is free to ask again */
     }
     pthread_mutex_unlock(&n->lock);
     pthread_mutex_lock(&n->lock);
@@ -5245,12 +5270,12 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
         cloudtasks_error err;
         if (n->todo_len == 0) {
             if (stopping) break;
-            cloudtasks__net_wait(n, 1.0);
+            cloudtasks__net_wait(n, &n->settle_cond, 1.0);
             continue;
         }
         /* a short wait fills batches when tasks end close together; leases are not at risk */
         age = cloudtasks__now() - n->todo_since;
-        if (n->todo_len < CLOUDTASKS__BATCH_MAX && !stopping && age < 0.05) { cloudtasks__net_wait(n, 0.05 - age); continue; }
+        if (n->todo_len < CLOUDTASKS__BATCH_MAX && !stopping && age < 0.05) { cloudtasks__net_wait(n, &n->settle_cond, 0.05 - age); continue; }
         count = cloudtasks__net_take_batch(n, batch);
         n->settling = count;
         pthread_mutex_unlock(&n->lock);
@@ -5291,7 +5316,6 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
             }
             CLOUDTASKS_FREE(batch[i].handle);
         }
-        pthread_cond_broadcast(&n->cond);
     }
     n->requests += h.requests;
     pthread_mutex_unlock(&n->lock);
@@ -5356,7 +5380,6 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_send_events(cloudtasks__net *n, cloudtas
     if (rc != CLOUDTASKS_OK) {
         if ((*failures)++ % 10 == 0) cloudtasks__log(CLOUDTASKS__WARNING, "sending events failed (%s); retrying", err.message);
     } else *failures = 0;
-    pthread_cond_broadcast(&n->cond);
     return rc;
 }
 
@@ -5404,7 +5427,7 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_reporter(void *arg) {
         if (stopping) break;
         if (next_keepalive > 0 && next_keepalive < next) next = next_keepalive;
         if (next_spot > 0 && next_spot < next) next = next_spot;
-        cloudtasks__net_wait(n, next - now);
+        cloudtasks__net_wait(n, &n->report_cond, next - now);
     }
     if (n->events_len) {
         size_t i;
@@ -5422,7 +5445,6 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_reporter(void *arg) {
 /* Starts the three threads with SIGINT/SIGTERM blocked in them, so the handlers run on the loop's
    thread (which is where they write their pipe byte anyway). */
 CLOUDTASKS__PRIVATE int cloudtasks__net_start(cloudtasks__net *n) {
-    void *(*const bodies[3])(void *) = {cloudtasks__net_receiver, cloudtasks__net_settler, cloudtasks__net_reporter};
     sigset_t block, old;
     int i, ok = 1;
     sigemptyset(&block);
@@ -5430,22 +5452,31 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_start(cloudtasks__net *n) {
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (i = 0; i < 3 && ok; i++) ok = (n->started[i] = pthread_create(&n->thread[i], NULL, bodies[i], n) == 0);
+    for (i = 0; i < 2 + n->receivers && ok; i++)
+        ok = (n->started[i] = pthread_create(&n->thread[i], NULL, i == 0 ? cloudtasks__net_settler : i == 1 ? cloudtasks__net_reporter :
+                                             cloudtasks__net_receiver, n) == 0);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return ok;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__net_wake_all(cloudtasks__net *n) {
+    pthread_mutex_lock(&n->lock);
+    pthread_cond_broadcast(&n->receive_cond);
+    pthread_cond_broadcast(&n->settle_cond);
+    pthread_cond_broadcast(&n->report_cond);
+    pthread_mutex_unlock(&n->lock);
 }
 
 /* Stops receiving and waits for the receiver; what it received after that is in the inbox. A
    receive in flight is abandoned (if no answer has started) when abandon is set; otherwise it is
    let finish, so a message the queue hands to it comes back at once instead of after its lease. */
 CLOUDTASKS__PRIVATE void cloudtasks__net_stop_receiving(cloudtasks__net *n, int abandon) {
+    int i;
     atomic_store(&n->stop_receive, 1);
     if (abandon) atomic_store(&n->abandon_receive, 1);
-    pthread_mutex_lock(&n->lock);
-    pthread_cond_broadcast(&n->cond);
-    pthread_mutex_unlock(&n->lock);
-    if (n->started[0]) pthread_join(n->thread[0], NULL);
-    n->started[0] = 0;
+    cloudtasks__net_wake_all(n);
+    for (i = 2; i < 2 + n->receivers; i++)
+        if (n->started[i]) { pthread_join(n->thread[i], NULL); n->started[i] = 0; }
 }
 
 /* Lets the settler and the reporter finish their lists, then joins them. */
@@ -5453,10 +5484,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_finish(cloudtasks__net *n) {
     int i;
     cloudtasks__net_stop_receiving(n, 1);
     atomic_store(&n->stop_all, 1);
-    pthread_mutex_lock(&n->lock);
-    pthread_cond_broadcast(&n->cond);
-    pthread_mutex_unlock(&n->lock);
-    for (i = 1; i < 3; i++)
+    cloudtasks__net_wake_all(n);
+    for (i = 0; i < 2; i++)
         if (n->started[i]) { pthread_join(n->thread[i], NULL); n->started[i] = 0; }
 }
 
@@ -5472,7 +5501,9 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_free(cloudtasks__net *n) {
     CLOUDTASKS_FREE(n->notes);
     if (n->wake[0] >= 0) close(n->wake[0]);
     if (n->wake[1] >= 0) close(n->wake[1]);
-    pthread_cond_destroy(&n->cond);
+    pthread_cond_destroy(&n->receive_cond);
+    pthread_cond_destroy(&n->settle_cond);
+    pthread_cond_destroy(&n->report_cond);
     pthread_mutex_destroy(&n->lock);
 }
 
@@ -5766,7 +5797,15 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed_queue(cloudtasks__supervisor *s) {
         want = (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip;   /* nothing received only to be released */
     if (want < 0) want = 0;
     pthread_mutex_lock(&s->net->lock);
-    if (s->net->want != (int)want) { s->net->want = (int)want; pthread_cond_broadcast(&s->net->cond); }
+    {
+        cloudtasks__net *n = s->net;
+        int starving = want > 0 && s->active < s->capacity && s->inbox_len == 0;
+        if (n->want != (int)want || n->starving != starving) {
+            n->want = (int)want;
+            n->starving = starving;
+            if (cloudtasks__net_poll_size(n)) pthread_cond_signal(&n->receive_cond);
+        }
+    }
     pthread_mutex_unlock(&s->net->lock);
 }
 
@@ -5844,7 +5883,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_event_to_queue(void *ctx, const char *l
         (n->events[n->events_len].text = b.data ? b.data : cloudtasks__strndup(line, len)) != NULL) {
         n->events[n->events_len++].len = len;
         b.data = NULL;
-        pthread_cond_broadcast(&n->cond);
+        pthread_cond_signal(&n->report_cond);
     } else {
         n->events_lost++;
         cloudtasks__log(CLOUDTASKS__ERROR, "out of memory: an event was not sent to the event queue");
@@ -5869,7 +5908,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_flush(cloudtasks__supervisor *s) {
         }
     }
     s->todo_len = 0;
-    pthread_cond_broadcast(&n->cond);
+    pthread_cond_signal(&n->settle_cond);
     pthread_mutex_unlock(&n->lock);
 }
 
@@ -6285,8 +6324,17 @@ CLOUDTASKS__PRIVATE int cloudtasks__supervise(cloudtasks__supervisor *s) {
         }
         wait = cloudtasks__sup_timers(s);
         if (s->total >= 0 && wait > 0.25) wait = 0.25;
-        if (s->net && !s->active && !s->inbox_len) s->idle_since = s->last_activity;
-        else s->idle_since = 0;
+        s->idle_since = 0;
+        if (s->net && !s->active && !s->inbox_len) {
+            /* idle only once a poll came back empty after the last activity: a poll still
+               waiting may be holding messages (some servers answer only at the end of the wait) */
+            double empty_at;
+            pthread_mutex_lock(&s->net->lock);
+            empty_at = s->net->empty_at;
+            pthread_mutex_unlock(&s->net->lock);
+            if (empty_at > s->last_activity) s->idle_since = s->last_activity;
+            else if (s->cfg->exit_when_idle >= 0 && wait > 1.0) wait = 1.0;   /* look again soon */
+        }
         if (s->cfg->exit_when_idle >= 0 && !s->active && s->idle_since > 0) {
             double idle_left = s->idle_since + s->cfg->exit_when_idle - cloudtasks__now();
             if (idle_left < wait) wait = idle_left;
@@ -6451,11 +6499,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
     n->receive_lease = gcp ? (c->pubsub.ack_deadline > 0 ? c->pubsub.ack_deadline : 10) : n->lease;
     /* with --exit-when-idle, a poll no longer than the idle time, so the last one ends with the run */
     n->wait = cfg->exit_when_idle >= 0 ? (cfg->exit_when_idle < 1 ? 1 : cfg->exit_when_idle > 20 ? 20 : (int)(cfg->exit_when_idle + 0.999)) : 20;
+    n->receivers = (int)cfg->receive_threads;
     n->send_events = cfg->event_log_to_queue;
     n->keepalive = cfg->keepalive_interval > 0 ? cfg->keepalive_interval : 0;
     n->hostname = s->events.hostname;
     pthread_mutex_init(&n->lock, NULL);
-    pthread_cond_init(&n->cond, NULL);
+    pthread_cond_init(&n->receive_cond, NULL);
+    pthread_cond_init(&n->settle_cond, NULL);
+    pthread_cond_init(&n->report_cond, NULL);
     c->net_ready = 1;
     if (pipe(n->wake) < 0) { n->wake[0] = n->wake[1] = -1; cloudtasks__log(CLOUDTASKS__ERROR, "cannot create a pipe"); return 1; }
     for (rc = 0; rc < 2; rc++) { fcntl(n->wake[rc], F_SETFD, FD_CLOEXEC); cloudtasks__set_nonblocking(n->wake[rc]); }

@@ -94,6 +94,11 @@ run_section "json write" bench_json_write
 bench_worker() { BUILD="$BUILD" CC="$CC" bash tests/bench/worker.sh | tail -n +2; }
 run_section "worker: no-op tasks from a task file" bench_worker
 
+# The SQS section needs node and npm (for the emulator and the Node baseline); without them it prints
+# a skip line. Its own header line is dropped like the worker's, and its exit status kept.
+bench_sqs() { BUILD="$BUILD" CC="$CC" bash tests/bench/sqs.sh | tail -n +2; return "${PIPESTATUS[0]}"; }
+run_section "sqs: no-op tasks through local-aws-sqs, worker vs sqs-consumer vs a raw loop" bench_sqs
+
 # ---- more sections go here ------------------------------------------------------------------
 
 if [ $failed -ne 0 ]; then echo "bench: $failed section(s) failed"; exit 1; fi
