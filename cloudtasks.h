@@ -2732,7 +2732,8 @@ typedef struct cloudtasks__gcp {
     pthread_mutex_t lock;        /* the token */
     int source;
     char token[4096];
-    double token_until;          /* monotonic */
+    double token_until;          /* monotonic: when to fetch the next one */
+    double token_expires;        /* monotonic: when this one stops working */
     cloudtasks__rsa_key key;
     char key_id[128], email[320], token_uri[512];
     char client_id[256], client_secret[256], refresh_token[2048];
@@ -2816,11 +2817,13 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_take_token(cloudtasks__gcp *g, const clo
         if (!e) e = cloudtasks_json_string(cloudtasks_json_get(cloudtasks_json_get(root, "error"), "message"), NULL);
         rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "%s refused to issue a token (HTTP %ld%s%s%s%s)", what, rs->status, e ? ": " : "", e ? e : "",
                               d ? ": " : "", d ? d : "");
+        if (err) err->http_status = (int)rs->status;
     } else if (!token || !cloudtasks__copy(g->token, sizeof g->token, token))
         rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no access_token", what);
     else {
         double margin = expires > 600 ? 300 : expires / 2;
         g->token_until = cloudtasks__now() + expires - margin;
+        g->token_expires = cloudtasks__now() + expires;
     }
     cloudtasks_json_free(doc);
     return rc;
@@ -2839,8 +2842,11 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_fetch_token(cloudtasks__gcp *g, cloudtas
         return rc;
     }
     if (g->source == CLOUDTASKS__GCP_SERVICE_ACCOUNT) {
+        cloudtasks__buf jwt = {0};
+        if ((rc = cloudtasks__gcp_jwt(g, &jwt, err)) != CLOUDTASKS_OK) { cloudtasks__buf_free(&jwt); return rc; }
         cloudtasks__buf_puts(&body, "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=");
-        if ((rc = cloudtasks__gcp_jwt(g, &body, err)) != CLOUDTASKS_OK) { cloudtasks__buf_free(&body); return rc; }
+        cloudtasks__buf_append(&body, jwt.data, jwt.len);   /* base64url and dots need no escaping */
+        cloudtasks__buf_free(&jwt);
     } else {
         cloudtasks__buf_puts(&body, "grant_type=refresh_token&client_id=");
         cloudtasks__url_encode(&body, g->client_id, strlen(g->client_id), CLOUDTASKS__URL_FORM);
@@ -2870,7 +2876,18 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_auth_header(cloudtasks__gcp *g, cloudtas
     out[0] = '\0';
     if (g->source == CLOUDTASKS__GCP_NONE) return CLOUDTASKS_OK;
     pthread_mutex_lock(&g->lock);
-    if (force || !g->token[0] || cloudtasks__now() >= g->token_until) rc = cloudtasks__gcp_fetch_token(g, h, err);
+    if (force || !g->token[0] || cloudtasks__now() >= g->token_until) {
+        int had = g->token[0] != '\0';
+        rc = cloudtasks__gcp_fetch_token(g, h, err);
+        if (rc != CLOUDTASKS_OK && had) {
+            /* an outage of the token endpoint is not the end: the token fetched five minutes early
+               still serves, and after that the call is retried */
+            cloudtasks__log(CLOUDTASKS__WARNING, "refreshing the Google access token failed: %s", err ? err->message : "?");
+            if (!force && cloudtasks__now() < g->token_expires) rc = CLOUDTASKS_OK;
+            else if (rc != CLOUDTASKS_EAUTH || (err && (err->http_status >= 500 || err->http_status == 429)))
+                rc = cloudtasks__fail(err, CLOUDTASKS_ETRANSPORT, "the Google access token expired and could not be refreshed; retrying");
+        }
+    }
     if (rc == CLOUDTASKS_OK) snprintf(out, size, "Authorization: Bearer %s", g->token);
     pthread_mutex_unlock(&g->lock);
     return rc;
@@ -3347,6 +3364,17 @@ typedef struct cloudtasks__sqs {
     char events_name[96], events_url[1024]; /* Q-events */
 } cloudtasks__sqs;
 
+/* A decimal count such as "3" (SQS sends numbers as strings); 0 for anything else. */
+CLOUDTASKS__PRIVATE int cloudtasks__small_int(const char *s) {
+    int v = 0;
+    if (!*s) return 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > 100000000) return 0;
+        v = v * 10 + (*s - '0');
+    }
+    return *s ? 0 : v;
+}
+
 /* 1 for the error codes that mean the credentials or the signature were refused. */
 CLOUDTASKS__PRIVATE int cloudtasks__aws_auth_code(const char *code) {
     static const char *const codes[] = {
@@ -3586,7 +3614,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__sqs_receive(void *queue, cloudtasks__http *h
         msg->body_len = body ? blen : 0;
         msg->handle = cloudtasks__strdup(handle);
         if (id) cloudtasks__copy(msg->message_id, sizeof msg->message_id, id);
-        msg->receive_count = count ? atoi(count) : 0;
+        msg->receive_count = count ? cloudtasks__small_int(count) : 0;
         if (!msg->body || !msg->handle) { cloudtasks__msg_free(msg); continue; }
         (*n)++;
     }
@@ -3603,8 +3631,12 @@ CLOUDTASKS__PRIVATE void cloudtasks__sqs_failed_entries(const cloudtasks_json_do
         const char *id = cloudtasks_json_string(cloudtasks_json_get(f, "Id"), NULL);
         const char *code = cloudtasks_json_string(cloudtasks_json_get(f, "Code"), NULL);
         const char *message = cloudtasks_json_string(cloudtasks_json_get(f, "Message"), NULL);
-        int k = id && id[0] >= '0' && id[0] <= '9' && (id[1] == '\0' || (id[0] != '0' && id[2] == '\0' && id[1] >= '0' && id[1] <= '9'))
-                    ? atoi(id) : -1;   /* exactly the ids we sent: "0".."9" */
+        char sent[16];
+        int k;
+        for (k = 0; k < n; k++) {   /* exactly the ids we sent: "0".."9" */
+            snprintf(sent, sizeof sent, "%d", k);
+            if (id && strcmp(id, sent) == 0) break;
+        }
         if (k >= 0 && k < n) snprintf(s[k].error, sizeof s[k].error, "%s: %s", code ? code : "failed", message ? message : "");
     }
 }
@@ -3695,6 +3727,7 @@ typedef struct cloudtasks__pubsub {
     char subscription[400], topic[400];          /* "projects/P/subscriptions/Q-subscription" */
     char events_topic[400], events_subscription[400];
     int exactly_once, ack_deadline;
+    int quick;                   /* --exit-when-idle: pulls answer at once, so "empty" is certain */
 } cloudtasks__pubsub;
 
 /* The message and status of Google's error envelope {"error": {"code", "message", "status"}}. */
@@ -3822,12 +3855,18 @@ CLOUDTASKS__PRIVATE int cloudtasks__pubsub_receive(void *queue, cloudtasks__http
     cloudtasks_json_writer_init(&w);
     cloudtasks_json_begin_object(&w);
     cloudtasks_json_key(&w, "maxMessages"); cloudtasks_json_write_int(&w, max);
+    if (q->quick) { cloudtasks_json_key(&w, "returnImmediately"); cloudtasks_json_write_bool(&w, 1); }
     cloudtasks_json_end_object(&w);
-    /* an empty pull may hang for minutes (the emulator's does): no answer in time is no message */
-    rc = cloudtasks__pubsub_call(q, h, "POST", path, &w, wait, 0, &doc, &status, err);
+    /* A pull the client gives up on stays open on the server and takes the next messages, which
+       then wait out their ack deadline. So a long pull waits longer than the server holds one
+       (the emulator: about 90 s); with --exit-when-idle, pulls answer at once and an empty one
+       is followed by a pause. */
+    rc = cloudtasks__pubsub_call(q, h, "POST", path, &w, q->quick ? 20.0 : 150.0, 0, &doc, &status, err);
     cloudtasks_json_writer_free(&w);
     if (rc == CLOUDTASKS_ETIMEOUT) return CLOUDTASKS_OK;
     if (rc != CLOUDTASKS_OK) return rc;
+    if (q->quick && !cloudtasks_json_length(cloudtasks_json_get(cloudtasks_json_root(doc), "receivedMessages")))
+        cloudtasks__nap(wait < 1 ? wait : 1.0, h->abandon);
     list = cloudtasks_json_get(cloudtasks_json_root(doc), "receivedMessages");
     for (i = 0; i < cloudtasks_json_length(list) && *n < max; i++) {
         const cloudtasks_json *r = cloudtasks_json_at(list, i), *m = cloudtasks_json_get(r, "message");
@@ -6457,6 +6496,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_open_pubsub(cloudtasks__supervisor *s,
     c->gcp_ready = 1;
     q->gcp = &c->gcp;
     q->exactly_once = cfg->exactly_once;
+    q->quick = cfg->exit_when_idle >= 0;
     if (rc != CLOUDTASKS_OK) return 1;
     snprintf(q->topic, sizeof q->topic, "projects/%s/topics/%s-topic", p, cfg->queue_name);
     snprintf(q->subscription, sizeof q->subscription, "projects/%s/subscriptions/%s-subscription", p, cfg->queue_name);

@@ -12,7 +12,7 @@
                   <task_id>.start   facts (below) as the task starts
                   <task_id>.notice  the first time it sees shutdown/termination while sleeping
                   <task_id>.end     facts again as it returns
-   Facts: {"task_id", "pid", "ppid", "process_number", "fds": [[n, "target"], ...], "sigint", "sigterm",
+   Facts: {"task_id", "pid", "ppid", "process_number", "message_id", "receive_count", "fds": [[n, "target"], ...], "sigint", "sigterm",
            "rlimit_as", "argc", "args", "settings": {...}, "init_pid", "tasks_in_process",
            "shutdown", "termination", "saw_shutdown", "saw_termination"}
    The result of a DONE/RETRY task is {"pid", "ppid", "process_number", "tasks_in_process",
@@ -110,6 +110,8 @@ static void write_facts(const cloudtasks_task *t, cloudtasks_worker *w, const ch
     cloudtasks_json_key(&jw, "pid"); cloudtasks_json_write_int(&jw, getpid());
     cloudtasks_json_key(&jw, "ppid"); cloudtasks_json_write_int(&jw, getppid());
     cloudtasks_json_key(&jw, "process_number"); cloudtasks_json_write_int(&jw, cloudtasks_worker_process_number(w));
+    cloudtasks_json_key(&jw, "message_id"); cloudtasks_json_write_cstring(&jw, t->message_id);
+    cloudtasks_json_key(&jw, "receive_count"); cloudtasks_json_write_int(&jw, t->receive_count);
     cloudtasks_json_key(&jw, "fds"); write_fds(&jw);
     cloudtasks_json_key(&jw, "sigint"); cloudtasks_json_write_cstring(&jw, disposition(SIGINT));
     cloudtasks_json_key(&jw, "sigterm"); cloudtasks_json_write_cstring(&jw, disposition(SIGTERM));
