@@ -478,6 +478,14 @@ CLOUDTASKS__PRIVATE void cloudtasks__buf_free(cloudtasks__buf *b) {
     b->oom = 0;
 }
 
+/* Frees a buffer that held a secret, zeroing it first (volatile: a store the compiler keeps). */
+CLOUDTASKS__PRIVATE void cloudtasks__buf_wipe(cloudtasks__buf *b) {
+    volatile char *v = b->data;
+    size_t i;
+    for (i = 0; v && i < b->cap; i++) v[i] = 0;
+    cloudtasks__buf_free(b);
+}
+
 /* Copies a NUL-terminated string with the library's allocator; NULL stays NULL. */
 CLOUDTASKS__PRIVATE char *cloudtasks__strndup(const char *s, size_t n) {
     char *d = (char *)CLOUDTASKS_MALLOC(n + 1);
@@ -1704,32 +1712,34 @@ CLOUDTASKS__PRIVATE void cloudtasks__skey_push(void *ctx, const void *data, size
 
 CLOUDTASKS__PRIVATE int cloudtasks__rsa_key_from_pem(cloudtasks__rsa_key *k, const char *pem, size_t len, cloudtasks_error *err) {
     br_pem_decoder_context pc;
-    int in_key = 0, done = 0, pass;
+    cloudtasks__buf lf = {0};
+    const char *p;
+    size_t i, left;
+    int in_key = 0, done = 0, bad = 0;
     memset(k, 0, sizeof *k);
+    /* BearSSL's PEM reader takes LF line ends only, and needs the last line ended */
+    for (i = 0; i < len; i++)
+        if (pem[i] != '\r') cloudtasks__buf_putc(&lf, pem[i]);
+    cloudtasks__buf_putc(&lf, '\n');
+    if (lf.oom) { cloudtasks__buf_wipe(&lf); return cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory"); }
     br_pem_decoder_init(&pc);
-    for (pass = 0; pass < 2 && !done; pass++) {   /* the second pass adds the newline a file may lack */
-        const char *p = pass ? "\n" : pem;
-        size_t left = pass ? 1 : len;
-        while (left > 0 && !done) {
-            size_t used = br_pem_decoder_push(&pc, p, left);
-            p += used;
-            left -= used;
-            switch (br_pem_decoder_event(&pc)) {
-            case BR_PEM_BEGIN_OBJ:
-                in_key = strcmp(br_pem_decoder_name(&pc), "PRIVATE KEY") == 0 || strcmp(br_pem_decoder_name(&pc), "RSA PRIVATE KEY") == 0;
-                if (in_key) br_skey_decoder_init(&k->dc);
-                br_pem_decoder_setdest(&pc, in_key ? cloudtasks__skey_push : NULL, &k->dc);
-                break;
-            case BR_PEM_END_OBJ:
-                if (in_key) done = 1;
-                break;
-            case BR_PEM_ERROR:
-                return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not valid PEM");
-            default:
-                break;
-            }
+    for (p = lf.data, left = lf.len; left > 0 && !done && !bad;) {
+        size_t used = br_pem_decoder_push(&pc, p, left);
+        p += used;
+        left -= used;
+        switch (br_pem_decoder_event(&pc)) {
+        case BR_PEM_BEGIN_OBJ:
+            in_key = strcmp(br_pem_decoder_name(&pc), "PRIVATE KEY") == 0 || strcmp(br_pem_decoder_name(&pc), "RSA PRIVATE KEY") == 0;
+            if (in_key) br_skey_decoder_init(&k->dc);
+            br_pem_decoder_setdest(&pc, in_key ? cloudtasks__skey_push : NULL, &k->dc);
+            break;
+        case BR_PEM_END_OBJ: done = in_key; break;
+        case BR_PEM_ERROR: bad = 1; break;
+        default: break;
         }
     }
+    cloudtasks__buf_wipe(&lf);   /* it held the key */
+    if (bad) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not valid PEM");
     if (!done) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "no \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block in the private key");
     if (br_skey_decoder_last_error(&k->dc) != 0)
         return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key cannot be decoded (BearSSL error %d)", br_skey_decoder_last_error(&k->dc));
@@ -1928,8 +1938,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sigv4_key(const char *secret, const char *d
     cloudtasks__buf_puts(&k, "AWS4");
     cloudtasks__buf_puts(&k, secret);
     cloudtasks__hmac_sha256(k.data ? k.data : "", k.len, date, strlen(date), key);
-    if (k.data) { volatile char *v = k.data; size_t z; for (z = 0; z < k.len; z++) v[z] = 0; }   /* no dead store to drop */
-    cloudtasks__buf_free(&k);
+    cloudtasks__buf_wipe(&k);
     cloudtasks__hmac_sha256(key, 32, region, strlen(region), key);
     cloudtasks__hmac_sha256(key, 32, service, strlen(service), key);
     cloudtasks__hmac_sha256(key, 32, "aws4_request", 12, key);
@@ -2865,8 +2874,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_fetch_token(cloudtasks__gcp *g, cloudtas
         rc = cloudtasks__gcp_take_token(g, &rs, what, err);
     }
     cloudtasks__http_response_free(&rs);
-    if (body.data) { volatile char *v = body.data; size_t z; for (z = 0; z < body.len; z++) v[z] = 0; }   /* it held a secret */
-    cloudtasks__buf_free(&body);
+    cloudtasks__buf_wipe(&body);   /* it held a secret */
     return rc;
 }
 

@@ -33,13 +33,18 @@ RESOURCE_EXHAUSTED, 500 INTERNAL, 503 UNAVAILABLE, ...; NAME = the last path seg
 removes them all.
 
 GET /_control/stats -> {"requests": n (not counting /_control/), "forwarded": n, "unauthorized": n,
-"missing_auth": n, "injected": n, "upstream_errors": n, "paths": {"METHOD PATH": n},
+"missing_auth": n, "injected": n, "upstream_errors": n, "abandoned_answers": upstream answers the
+client was no longer there to take (it gave up waiting, e.g. on a long pull), "abandoned_messages":
+the messages (ackIds) in those answers: Pub/Sub considers them delivered, so they stay hidden until
+their ack deadline passes, "paths": {"METHOD PATH": n},
 "unauthorized_paths": {"METHOD PATH": n}, "tokens_used": {token: n}, "rules": [...]}
 """
 import argparse
 import http.client
 import json
 import os
+import select
+import socket
 import sys
 import threading
 import time
@@ -64,6 +69,7 @@ class State:
         self.lock = threading.Lock()
         self.requests = self.forwarded = self.unauthorized = self.missing_auth = 0
         self.injected = self.upstream_errors = 0
+        self.abandoned_answers = self.abandoned_messages = 0
         self.paths = {}
         self.unauthorized_paths = {}
         self.tokens_used = {}
@@ -123,6 +129,7 @@ class Handler(BaseHTTPRequestHandler):
             with st.lock:
                 doc = {"requests": st.requests, "forwarded": st.forwarded, "unauthorized": st.unauthorized,
                        "missing_auth": st.missing_auth, "injected": st.injected, "upstream_errors": st.upstream_errors,
+                       "abandoned_answers": st.abandoned_answers, "abandoned_messages": st.abandoned_messages,
                        "paths": dict(st.paths), "unauthorized_paths": dict(st.unauthorized_paths),
                        "tokens_used": dict(st.tokens_used), "rules": [dict(r) for r in st.rules]}
             return self.send_json(200, doc)
@@ -226,10 +233,27 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_json(502, envelope(503, "pubsub_auth_proxy: upstream %s: %s" % (args.upstream, e)))
         with st.lock:
             st.forwarded += 1
+        if self.client_gone():
+            return self.abandoned(body)
         try:
             self.send_raw(status, body, ctype, extra)
         except OSError:
-            pass   # the client went away (e.g. it gave up on a long pull)
+            self.abandoned(body)
+
+    def client_gone(self):
+        """The client closed the connection while its request was upstream (it gave up on a pull)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def abandoned(self, body):
+        st = self.server.state
+        with st.lock:
+            st.abandoned_answers += 1
+            st.abandoned_messages += body.count(b'"ackId"')
+        self.close_connection = True
 
     def do_GET(self):
         self.handle_any("GET")
