@@ -2119,8 +2119,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__url_host(const char *url, char *out, size_t
     const char *at;
     p = p && (size_t)(p - url) < strcspn(url, "/?#") ? p + 3 : url;
     e = p + strcspn(p, "/?#");
-    at = (const char *)memchr(p, '@', (size_t)(e - p));
-    if (at) p = at + 1;   /* user:password@ is never shown, nor signed */
+    for (at = e; at > p && at[-1] != '@'; at--) {}
+    if (at > p) p = at;   /* user:password@ (up to the last @) is never shown, nor signed */
     snprintf(out, size, "%.*s", (int)(e - p), p);
 }
 
@@ -2448,13 +2448,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_creds_json(const char *text, size_t len,
                                                    cloudtasks_error *err) {
     cloudtasks_json_doc *doc = cloudtasks_json_parse(text, len, NULL);
     const cloudtasks_json *root = cloudtasks_json_root(doc);
-    const char *ak = cloudtasks_json_string(cloudtasks_json_get(root, "AccessKeyId"), NULL);
-    const char *sk = cloudtasks_json_string(cloudtasks_json_get(root, "SecretAccessKey"), NULL);
-    const char *tk = cloudtasks_json_string(cloudtasks_json_get(root, "Token"), NULL);
+    size_t akn = 0, skn = 0, tkn = 0;
+    const char *ak = cloudtasks_json_string(cloudtasks_json_get(root, "AccessKeyId"), &akn);
+    const char *sk = cloudtasks_json_string(cloudtasks_json_get(root, "SecretAccessKey"), &skn);
+    const char *tk = cloudtasks_json_string(cloudtasks_json_get(root, "Token"), &tkn);
     const char *ex = cloudtasks_json_string(cloudtasks_json_get(root, "Expiration"), NULL);
     int rc = CLOUDTASKS_OK;
     memset(c, 0, sizeof *c);
-    if (!ak || !sk || !*ak || !*sk || !cloudtasks__copy(c->key_id, sizeof c->key_id, ak) || !cloudtasks__copy(c->secret, sizeof c->secret, sk) ||
+    if (!ak || !sk || !*ak || !*sk || strlen(ak) != akn || strlen(sk) != skn || (tk && strlen(tk) != tkn) || !cloudtasks__copy(c->key_id, sizeof c->key_id, ak) || !cloudtasks__copy(c->secret, sizeof c->secret, sk) ||
         (tk && !cloudtasks__copy(c->token, sizeof c->token, tk)) || (ex && !cloudtasks__parse_iso8601(ex, &c->expires)) ||
         (!ex && cloudtasks_json_get(root, "Expiration")))
         rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no usable credentials", what);
@@ -3416,10 +3417,14 @@ CLOUDTASKS__PRIVATE void cloudtasks__aws_error_of(const cloudtasks__http_respons
     cloudtasks_json_free(doc);
     if (!code[0]) cloudtasks__xml_text(body, rs->body.len, "Code", code, code_size);
     if (!message[0]) cloudtasks__xml_text(body, rs->body.len, "Message", message, message_size);
-    if (!code[0] && (cloudtasks__http_header(rs, "x-amzn-query-error", query, sizeof query) ||
-                     cloudtasks__http_header(rs, "x-amzn-ErrorType", query, sizeof query))) {
+    if (!code[0] && cloudtasks__http_header(rs, "x-amzn-query-error", query, sizeof query)) {
         query[strcspn(query, ";:")] = '\0';
         cloudtasks__copy(code, code_size, query);
+    }
+    if (!code[0] && cloudtasks__http_header(rs, "x-amzn-ErrorType", query, sizeof query)) {
+        const char *c = strchr(query, '#') ? strchr(query, '#') + 1 : query;
+        cloudtasks__copy(code, code_size, c);
+        code[strcspn(code, ";:")] = '\0';
     }
     if (!code[0]) snprintf(code, code_size, "HTTP%ld", rs->status);
 }
@@ -3636,14 +3641,15 @@ CLOUDTASKS__PRIVATE void cloudtasks__sqs_failed_entries(const cloudtasks_json_do
     size_t i;
     for (i = 0; i < cloudtasks_json_length(failed); i++) {
         const cloudtasks_json *f = cloudtasks_json_at(failed, i);
-        const char *id = cloudtasks_json_string(cloudtasks_json_get(f, "Id"), NULL);
+        size_t id_len = 0;
+        const char *id = cloudtasks_json_string(cloudtasks_json_get(f, "Id"), &id_len);
         const char *code = cloudtasks_json_string(cloudtasks_json_get(f, "Code"), NULL);
         const char *message = cloudtasks_json_string(cloudtasks_json_get(f, "Message"), NULL);
         char sent[16];
         int k;
         for (k = 0; k < n; k++) {   /* exactly the ids we sent: "0".."9" */
             snprintf(sent, sizeof sent, "%d", k);
-            if (id && strcmp(id, sent) == 0) break;
+            if (id && id_len == strlen(sent) && memcmp(id, sent, id_len) == 0) break;
         }
         if (k >= 0 && k < n) snprintf(s[k].error, sizeof s[k].error, "%s: %s", code ? code : "failed", message ? message : "");
     }

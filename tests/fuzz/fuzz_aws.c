@@ -23,7 +23,7 @@
    - cloudtasks__aws_error_of(body BODY, header block KEY, STATUS): terminated inside both outputs,
      the code never empty (with room for one character), and both equal to a reference's: the code
      from the JSON "__type" (after its first '#', cut at its first ':'), else the XML <Code>, else
-     the x-amzn-query-error header, else the x-amzn-ErrorType header (either cut at ';' or ':'),
+     the x-amzn-query-error header, else the x-amzn-ErrorType header (without a "ns#" prefix; either cut at ';' or ':'),
      else "HTTP<status>"; the message from the JSON "message"/"Message", else the XML <Message>;
      each cut to its output (an XML text that does not fit is skipped).
    - cloudtasks__aws_creds_json(BODY): CLOUDTASKS_OK exactly when the JSON (read with the library's
@@ -36,7 +36,7 @@
      ids the library sends: "0".."9"; no sign, no leading zero, no blank, nothing after it).
    - cloudtasks__url_host(NAME, and BODY up to its first NUL): the part after "://" when that comes
      before the first '/', '?' or '#' (else all), up to '/', '?' or '#', without what precedes
-     its first '@' (user:password@), cut to the output.
+     its last '@' (user:password@), cut to the output.
    For the lookups, every output is an exact-size heap block prefilled with 0x55: a refusal leaves
    it untouched, a success writes the value and one NUL and nothing else, and the answer for a
    small output agrees with the answer for a large one (refused only when the value does not fit).
@@ -308,8 +308,17 @@ static void ref_error_of(const char *body, size_t body_len, const char *headers,
     if (!code[0]) {
         /* the header's value goes through a 160-byte buffer: a longer one is as good as absent */
         a = ref_header(headers, headers_len, "x-amzn-query-error");
-        if (!a.ok || a.n >= 160) a = ref_header(headers, headers_len, "X-Amzn-ErrorType");
         if (a.ok && a.n < 160) ref_copy(code, code_size, a.v, a.n, ";:");
+    }
+    if (!code[0]) {
+        /* x-amzn-ErrorType: a "namespace#" prefix is dropped, then cut at ';' or ':' */
+        a = ref_header(headers, headers_len, "X-Amzn-ErrorType");
+        if (a.ok && a.n < 160) {
+            const char *v = a.v, *hash = (const char *)memchr(a.v, '#', a.n);
+            size_t n = a.n;
+            if (hash) { n -= (size_t)(hash + 1 - v); v = hash + 1; }
+            ref_copy(code, code_size, v, n, ";:");
+        }
     }
     if (!code[0]) snprintf(code, code_size, "HTTP%ld", status);
     free(buf);
@@ -351,19 +360,20 @@ static void fuzz_creds(const char *text, size_t len) {
     cloudtasks_error err;
     cloudtasks_json_doc *doc = cloudtasks_json_parse(text ? text : "", len, NULL);
     const cloudtasks_json *root = cloudtasks_json_root(doc);
-    const char *ak = cloudtasks_json_string(cloudtasks_json_get(root, "AccessKeyId"), NULL);
-    const char *sk = cloudtasks_json_string(cloudtasks_json_get(root, "SecretAccessKey"), NULL);
-    const char *tk = cloudtasks_json_string(cloudtasks_json_get(root, "Token"), NULL);
+    size_t akn = 0, skn = 0, tkn = 0;
+    const char *ak = cloudtasks_json_string(cloudtasks_json_get(root, "AccessKeyId"), &akn);
+    const char *sk = cloudtasks_json_string(cloudtasks_json_get(root, "SecretAccessKey"), &skn);
+    const char *tk = cloudtasks_json_string(cloudtasks_json_get(root, "Token"), &tkn);
     const char *ex = cloudtasks_json_string(cloudtasks_json_get(root, "Expiration"), NULL);
     int64_t t = 0;
     int rc, want_ok;
     memset(&c, 0x55, sizeof c);
     memset(&err, 0, sizeof err);
     rc = cloudtasks__aws_creds_json(text, len, &c, "fuzz", &err);
-    /* usable: both keys non-empty strings that fit, a Token that fits (or is no string), an
-       Expiration that is absent or a valid time */
-    want_ok = doc && ak && sk && *ak && *sk && strlen(ak) < sizeof c.key_id && strlen(sk) < sizeof c.secret &&
-              (!tk || strlen(tk) < sizeof c.token) && (ex ? cloudtasks__parse_iso8601(ex, &t) : !cloudtasks_json_get(root, "Expiration"));
+    /* usable: both keys non-empty strings that fit, with no NUL inside (it would cut them), a
+       Token that fits with no NUL (or is no string), an Expiration that is absent or a valid time */
+    want_ok = doc && ak && sk && *ak && *sk && strlen(ak) == akn && strlen(sk) == skn && strlen(ak) < sizeof c.key_id &&
+              strlen(sk) < sizeof c.secret && (!tk || (strlen(tk) == tkn && strlen(tk) < sizeof c.token)) && (ex ? cloudtasks__parse_iso8601(ex, &t) : !cloudtasks_json_get(root, "Expiration"));
     CHECK_WHY(memchr(c.key_id, '\0', sizeof c.key_id) && memchr(c.secret, '\0', sizeof c.secret) && memchr(c.token, '\0', sizeof c.token),
               "a credential field is not terminated");
     if (rc == CLOUDTASKS_OK) {
@@ -423,7 +433,7 @@ static void fuzz_failed_entries(const char *text, size_t len, int n) {
 }
 
 /* The host part of url (see the top): a scheme "X://" only counts before the first '/', '?' or
-   '#'; the authority runs to the next of those; what precedes its first '@' is left out. */
+   '#'; the authority runs to the next of those; what precedes its last '@' is left out. */
 static answer ref_url_host(const char *url) {
     answer a = {1, url, 0};
     const char *p = url, *e, *at = NULL;
@@ -431,7 +441,7 @@ static answer ref_url_host(const char *url) {
     for (i = 0; url[i] && url[i] != '/' && url[i] != '?' && url[i] != '#'; i++)
         if (url[i] == ':' && url[i + 1] == '/' && url[i + 2] == '/') { p = url + i + 3; break; }
     for (e = p; *e && *e != '/' && *e != '?' && *e != '#'; e++)
-        if (*e == '@' && !at) at = e;
+        if (*e == '@') at = e;
     if (at) p = at + 1;
     a.v = p;
     a.n = (size_t)(e - p);
