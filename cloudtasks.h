@@ -1,6 +1,6 @@
 /* cloudtasks.h - v0.1.0 - 2026-11-29 - one C function becomes a production cloud task worker.
 
-   Pulls tasks from AWS SQS, Google Cloud Pub/Sub or Azure Service Bus (or a local task file), runs
+   Pulls tasks from AWS SQS or Google Cloud Pub/Sub (Azure Service Bus: planned) or a task file, runs
    each in its own process, in parallel, with timeouts, memory limits, retries, lease extension,
    spot-instance termination handling, graceful shutdown and a JSON event log. A drop-in C
    replacement for the worker of rms-cloud-tasks: same flags, variables, queue names and events.
@@ -83,7 +83,8 @@
        The JSON functions, the writer and cloudtasks_sigv4_authorization are reentrant: separate
        documents and writers may be used from separate threads at once.
        The worker is three kinds of process. The supervisor (the calling process) reads tasks,
-       talks to task processes and writes events. The pool, forked first, before anything else
+       talks to task processes and writes events; on a cloud queue it also runs network threads
+       (long polls, acknowledgements, events), started only after the pool was forked. The pool, forked first, before anything else
        happens, is single-threaded and only forks, kills and reaps task processes; it hands each
        task process's socket to the supervisor, so tasks and results never pass through it. Task
        processes run the task function, one task at a time. Nothing is ever forked from a process
