@@ -5913,7 +5913,10 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_event_to_queue(void *ctx, const char *l
         size_t at = 0, span = 0, keep;
         const char *key = cloudtasks__json_member_span(line, len, "result", &at, &span) ? "result" :
                           cloudtasks__json_member_span(line, len, "exception", &at, &span) ? "exception" : NULL;
-        for (keep = limit / 2; key && keep > 0; keep /= 2) {
+        /* as much as fits: the rest of the record and the marker take their room first, and
+           escaping can grow what is kept, so a try that is still too long keeps less */
+        keep = key && len - span + 100 < limit ? limit - (len - span) - 100 : 0;
+        for (; key && keep > 0; keep = keep * 3 / 4) {
             b.len = 0;
             cloudtasks__buf_append(&b, line, at);
             cloudtasks__buf_putc(&b, '"');
@@ -5923,8 +5926,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_event_to_queue(void *ctx, const char *l
             if (b.len <= limit) break;
         }
         if (!key || b.oom || b.len > limit) {
-            cloudtasks__log(CLOUDTASKS__ERROR, "an event of %zu bytes is over the event queue's limit of %zu bytes and has no result to "
-                            "cut; it is in the event log file only", len, limit);
+            cloudtasks__log(CLOUDTASKS__ERROR, "an event of %zu bytes is over the event queue's limit of %zu bytes and cannot be cut to "
+                            "fit; it is in the event log file only", len, limit);
             cloudtasks__buf_free(&b);
             return;
         }

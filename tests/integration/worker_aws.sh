@@ -484,4 +484,29 @@ else
 fi
 
 stop_server "$MOTO_PID" || diag "moto_server needed SIGKILL"
+# ---- a result over the queue's 256 KiB message limit ----------------------------------------------------
+
+# The file keeps the whole result; the queue's copy has it cut, with a marker, and stays one JSON
+# object (the manager deletes a batch as it parses it: a broken body would lose events).
+{ jl big-1 '{"action": "big", "bytes": 400000}'; jl small-1 '{"action": "ok"}'; } > "$T/big.jsonl"
+if ! load_tasks bigres "$T/big.jsonl"; then aws_lib_fail "load_tasks bigres"; fi
+aws_run bigres 60 bigres "$P"
+exited_ok bigres "a 400 kB result"
+file_len=$(jq -r 'select(.task_id == "big-1") | .result | tostring | length' "$T/bigres/events.log")
+if [ "${file_len:-0}" -ge 399000 ]; then ok "big result: the file has the whole result ($file_len)"; else notok "big result: the file has the whole result" "length ${file_len:-none}"; fi
+if drain_events bigres "$T/bigres/queue.jsonl"; then
+    check "big result: every queued event is a valid event record" events_valid "$T/bigres/queue.jsonl"
+    is "big result: both task events reached the queue" "big-1 small-1" \
+        "$(jq -sr '[.[] | select(.task_id) | .task_id] | sort | join(" ")' "$T/bigres/queue.jsonl")"
+    qlen=$(jq -r 'select(.task_id == "big-1") | .result | tostring | length' "$T/bigres/queue.jsonl")
+    if [ "${qlen:-0}" -gt 1000 ] && [ "${qlen:-0}" -lt 262144 ]; then ok "big result: the queued result was cut to fit ($qlen)"
+    else notok "big result: the queued result was cut to fit" "length ${qlen:-none}"; fi
+    if jq -e 'select(.task_id == "big-1") | .result | test("\\[cut: [0-9]+ of [0-9]+ bytes shown\\]$")' "$T/bigres/queue.jsonl" > /dev/null; then
+        ok "big result: the cut result ends with its marker"
+    else notok "big result: the cut result ends with its marker" "$(jq -c 'select(.task_id == "big-1") | .result | tostring | .[-80:]' "$T/bigres/queue.jsonl")"; fi
+else
+    notok "big result: read bigres-events back"
+fi
+if grep -q "its result was cut" "$T/bigres/stderr"; then ok "big result: a warning says the queued copy was cut"; else notok "big result: a warning says the queued copy was cut" "$(tail -n 5 "$T/bigres/stderr")"; fi
+
 finish
