@@ -483,7 +483,6 @@ else
     notok "spot notice: the fake IMDS starts"
 fi
 
-stop_server "$MOTO_PID" || diag "moto_server needed SIGKILL"
 # ---- a result over the queue's 256 KiB message limit ----------------------------------------------------
 
 # The file keeps the whole result; the queue's copy has it cut, with a marker, and stays one JSON
@@ -509,4 +508,5 @@ else
 fi
 if grep -q "its result was cut" "$T/bigres/stderr"; then ok "big result: a warning says the queued copy was cut"; else notok "big result: a warning says the queued copy was cut" "$(tail -n 5 "$T/bigres/stderr")"; fi
 
+stop_server "$MOTO_PID" || diag "moto_server needed SIGKILL"
 finish
