@@ -2284,6 +2284,7 @@ typedef struct cloudtasks__aws {
     pthread_mutex_t imds_lock;   /* the IMDSv2 session token */
     cloudtasks__aws_creds creds;
     int source;                  /* CLOUDTASKS__AWS_* the creds came from */
+    int64_t failing_since;       /* refreshes have failed since (Unix seconds; 0: they work) */
     char region[64];
     char profile[128];
     char sqs_endpoint[512], sts_endpoint[512], imds_endpoint[256];
@@ -2551,17 +2552,31 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_from_container(cloudtasks__http *h, clou
     cloudtasks__http_response rs = {0, {0}, {0}};
     int rc;
     if (rel) snprintf(url, sizeof url, "http://169.254.170.2%s", rel);
-    else snprintf(url, sizeof url, "%s", full);
-    if (token_file && cloudtasks__read_file(token_file, &tb, 8192)) {
+    else {
+        char host[256];
+        snprintf(url, sizeof url, "%s", full);
+        cloudtasks__url_host(url, host, sizeof host);
+        host[strcspn(host, ":")] = host[0] == '[' ? host[0] : '\0';
+        /* the token must not travel in clear to anything but this machine or the container agent */
+        if (strncmp(url, "https://", 8) != 0 && !(strncmp(url, "http://", 7) == 0 &&
+            (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 || strncmp(host, "[::1]", 5) == 0 ||
+             strcmp(host, "169.254.170.2") == 0 || strcmp(host, "169.254.170.23") == 0)))
+            return cloudtasks__fail(err, CLOUDTASKS_ECONFIG, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or http to the loopback "
+                                    "address or the container agent");
+    }
+    if (token_file && cloudtasks__read_file(token_file, &tb, 4096)) {
         size_t n = tb.len;
         while (n && cloudtasks__is_space(tb.data[n - 1])) n--;
         snprintf(header, sizeof header, "Authorization: %.*s", (int)n, tb.data);
         rq.header_count = 1;
-    } else if (token) {
+    } else if (token && strlen(token) < 4096) {
         snprintf(header, sizeof header, "Authorization: %s", token);
         rq.header_count = 1;
+    } else if (token || token_file) {
+        cloudtasks__buf_wipe(&tb);
+        return cloudtasks__fail(err, CLOUDTASKS_EAUTH, "the container authorization token cannot be read or is longer than 4 KiB");
     }
-    cloudtasks__buf_free(&tb);
+    cloudtasks__buf_wipe(&tb);
     hdr[0] = header;
     rc = cloudtasks__http_do(h, &rq, &rs, err);
     if (rc == CLOUDTASKS_OK && rs.status != 200)
@@ -2677,9 +2692,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_credentials(cloudtasks__aws *aws, cloudt
             int32_t us;
             cloudtasks__wall(&now, &us);
             cloudtasks__log(CLOUDTASKS__WARNING, "refreshing AWS credentials failed: %s", err ? err->message : "?");
+            if (!aws->failing_since) aws->failing_since = now;
             if (!force && now < aws->creds.expires) rc = CLOUDTASKS_OK;
-            else rc = cloudtasks__fail(err, CLOUDTASKS_ETRANSPORT, "AWS credentials expired and could not be refreshed; retrying");
-        }
+            else if (now - aws->failing_since >= 300) {
+                char why[200];
+                cloudtasks__copy(why, sizeof why, err ? err->message : "?");
+                rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "AWS credentials could not be refreshed for 5 minutes: %s", why);
+            } else rc = cloudtasks__fail(err, CLOUDTASKS_ETRANSPORT, "AWS credentials expired and could not be refreshed; retrying");
+        } else if (rc == CLOUDTASKS_OK) aws->failing_since = 0;
     }
     if (rc == CLOUDTASKS_OK) *out = aws->creds;
     pthread_mutex_unlock(&aws->lock);
@@ -3336,7 +3356,7 @@ typedef struct cloudtasks__msg {
     size_t body_len;
     char message_id[128];
     int receive_count;
-    double lease_until, extend_at;   /* monotonic seconds; kept by the supervisor */
+    double extend_at;            /* monotonic: when its lease is next extended (kept by the supervisor) */
 } cloudtasks__msg;
 
 typedef struct cloudtasks__settle {
@@ -3849,6 +3869,12 @@ CLOUDTASKS__PRIVATE int cloudtasks__pubsub_open_pair(cloudtasks__pubsub *q, clou
     cloudtasks_json_end_object(&w);
     rc = cloudtasks__pubsub_ensure(q, h, subscription, &w, &doc, err);
     cloudtasks_json_writer_free(&w);
+    if (rc == CLOUDTASKS_OK && !doc && ack_deadline) {   /* someone else created it first: read its deadline */
+        char path[500];
+        long status;
+        snprintf(path, sizeof path, "/v1/%s", subscription);
+        rc = cloudtasks__pubsub_call(q, h, "GET", path, NULL, 20.0, 4, &doc, &status, err);
+    }
     if (rc == CLOUDTASKS_OK && ack_deadline) *ack_deadline = (int)cloudtasks_json_number(cloudtasks_json_get(cloudtasks_json_root(doc), "ackDeadlineSeconds"), 60);
     cloudtasks_json_free(doc);
     return rc;
@@ -5141,24 +5167,34 @@ CLOUDTASKS__PRIVATE void cloudtasks__pool_main(cloudtasks__pool *pool) {
 /* >>worker ---------------------------------------------------------------------------------- */
 
 /* A task process as the supervisor sees it: the socket to it and the task it runs. */
-/* The supervisor's network side, for cloud queues: three threads, started after the pool was
-   forked (so nothing threaded ever forks), each with its own keep-alive connection.
-     receiver  long-polls the task queue for as many messages as the supervisor can take;
-     settler   acknowledges, releases and extends leases in batches;
-     reporter  sends event records (batched, retried), keep-alives, and watches for spot notices.
-   They share one mutex and one condition variable with the supervisor's loop, and wake that loop
-   with a byte on a pipe. No thread ever blocks task processing: the loop only moves lists. */
+/* The supervisor's network side, for cloud queues: threads started after the pool was forked (so
+   nothing threaded ever forks), each with its own keep-alive connection.
+     receivers (1 to 8)  long-poll the task queue for as many messages as the supervisor can take;
+     settler             acknowledges, releases and extends leases in batches;
+     reporter            sends event records (batched, retried);
+     monitor             sends keep-alives and watches for termination notices.
+   They share one mutex with the supervisor's loop, each role waits on its own condition
+   variable, and they wake the loop with a byte on a pipe. No thread ever blocks task processing:
+   the loop only moves lists. (The design's separate ack and lease threads are one settler here:
+   both are batches of the same calls.) */
 typedef struct cloudtasks__event_msg { char *text; size_t len; } cloudtasks__event_msg;
+
+enum {
+    CLOUDTASKS__NET_FIXED = 3,               /* threads besides the receivers */
+    CLOUDTASKS__EVENTS_HELD_MAX = 100000,    /* events waiting for the event queue; older ones are dropped */
+    CLOUDTASKS__DRAIN_SECONDS = 30           /* how long the last acknowledgements and events may take at exit */
+};
 
 typedef struct cloudtasks__net {
     const cloudtasks__queue_ops *ops;
     void *queue;
     pthread_mutex_t lock;
-    pthread_cond_t receive_cond, settle_cond, report_cond;   /* one per role: a wake-up wakes only who can act */
+    pthread_cond_t receive_cond, settle_cond, report_cond, monitor_cond;   /* one per role: a wake-up wakes only who can act */
     int wake[2];
     atomic_int stop_receive, abandon_receive, stop_all;
-    pthread_t thread[2 + 8];               /* settler, reporter, receivers */
-    int started[2 + 8];
+    atomic_int give_up;                   /* the exit's drain time is over (or a second signal came) */
+    pthread_t thread[CLOUDTASKS__NET_FIXED + 8];   /* settler, reporter, monitor, receivers */
+    int started[CLOUDTASKS__NET_FIXED + 8];
     /* receivers */
     int receivers;                        /* long polls at once (--receive-threads) */
     int want, lease, wait;
@@ -5177,6 +5213,7 @@ typedef struct cloudtasks__net {
     cloudtasks__event_msg *events;
     size_t events_len, events_cap;
     int sending, send_events;
+    int send_one;                         /* events to send alone, after a batch was refused */
     double keepalive;                     /* seconds; 0: none */
     int watch_spot;
     const char *hostname;
@@ -5235,6 +5272,14 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_wait(cloudtasks__net *n, pthread_cond_t
     pthread_cond_timedwait(cond, &n->lock, &ts);
 }
 
+/* Every network thread ends the same way: its request count into the total, its connection closed.
+   Called with the lock held; returns with it released. */
+CLOUDTASKS__PRIVATE void cloudtasks__net_thread_done(cloudtasks__net *n, cloudtasks__http *h) {
+    n->requests += h->requests;
+    pthread_mutex_unlock(&n->lock);
+    cloudtasks__http_close(h);
+}
+
 /* How many messages a poll should ask for now, 0 for none (called with the lock held). A poll is
    made whenever a task slot would otherwise stay empty; beyond that (prefetch) only for whole
    batches, so requests per task stay low. */
@@ -5280,7 +5325,6 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
         if (failures) cloudtasks__log(CLOUDTASKS__INFO, "receiving tasks works again");
         failures = 0;
         for (i = 0; i < count; i++) {
-            got[i].lease_until = asked + n->receive_lease;
             got[i].extend_at = asked + n->receive_lease / 2.0;
             if (cloudtasks__array_room((void **)&n->inbox, &n->inbox_cap, n->inbox_len, sizeof *n->inbox)) n->inbox[n->inbox_len++] = got[i];
             else cloudtasks__msg_free(&got[i]);   /* its lease runs out and it comes back */
@@ -5288,19 +5332,17 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_receiver(void *arg) {
         cloudtasks__net_poke(n);   /* messages, or news for the idle clock */
         pthread_cond_signal(&n->receive_cond);   /* what this poll asked for is free to ask again */
     }
-    pthread_mutex_unlock(&n->lock);
-    pthread_mutex_lock(&n->lock);
-    n->requests += h.requests;
-    pthread_mutex_unlock(&n->lock);
-    cloudtasks__http_close(&h);
+    cloudtasks__net_thread_done(n, &h);
     return NULL;
 }
 
-/* Takes the next batch from the to-do list: up to 10 entries of the same kind (acknowledge, or
-   change lease), oldest first. */
+/* Takes the next batch from the to-do list: up to 10 entries of the same kind, oldest first; lease
+   changes (extensions and releases) before acknowledgements, since a lease can run out and an
+   acknowledgement can wait. */
 CLOUDTASKS__PRIVATE int cloudtasks__net_take_batch(cloudtasks__net *n, cloudtasks__settle *batch) {
     size_t i, k = 0;
-    int ack = n->todo[0].seconds == CLOUDTASKS__ACK, count = 0;
+    int ack = 1, count = 0;
+    for (i = 0; i < n->todo_len && ack; i++) ack = n->todo[i].seconds == CLOUDTASKS__ACK;
     for (i = 0; i < n->todo_len; i++) {
         if (count < CLOUDTASKS__BATCH_MAX && (n->todo[i].seconds == CLOUDTASKS__ACK) == ack) batch[count++] = n->todo[i];
         else n->todo[k++] = n->todo[i];
@@ -5316,9 +5358,9 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
     cloudtasks__settle batch[CLOUDTASKS__BATCH_MAX];
     int failures = 0;
     memset(&h, 0, sizeof h);
-    h.abandon = NULL;   /* acknowledgements are never abandoned */
+    h.abandon = &n->give_up;   /* only when the exit's drain time is over */
     pthread_mutex_lock(&n->lock);
-    for (;;) {
+    while (!atomic_load(&n->give_up)) {
         int count, i, rc, stopping = atomic_load(&n->stop_all);
         double age;
         cloudtasks_error err;
@@ -5337,8 +5379,8 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
         rc = n->ops->settle(n->queue, &h, batch, count, &err);
         pthread_mutex_lock(&n->lock);
         n->settling = 0;
-        if (rc == CLOUDTASKS_EAUTH) cloudtasks__net_fatal(n, err.message);
-        if (rc != CLOUDTASKS_OK && rc != CLOUDTASKS_EAUTH && failures < 3 && !stopping) {
+        if (rc == CLOUDTASKS_EAUTH || rc == CLOUDTASKS_ECONFIG) cloudtasks__net_fatal(n, err.message);
+        if (rc != CLOUDTASKS_OK && rc != CLOUDTASKS_EAUTH && rc != CLOUDTASKS_ECONFIG && failures < 3 && !stopping) {
             /* back to the front of the list, and try again after a pause */
             failures++;
             cloudtasks__log(CLOUDTASKS__WARNING, "settling %d messages failed (%s); retrying", count, err.message);
@@ -5371,9 +5413,14 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_settler(void *arg) {
             CLOUDTASKS_FREE(batch[i].handle);
         }
     }
-    n->requests += h.requests;
-    pthread_mutex_unlock(&n->lock);
-    cloudtasks__http_close(&h);
+    if (n->todo_len) {
+        size_t i;
+        cloudtasks__log(CLOUDTASKS__ERROR, "%zu acknowledgements or lease changes were not sent in time; those messages come back "
+                        "when their leases end", n->todo_len);
+        for (i = 0; i < n->todo_len; i++) CLOUDTASKS_FREE(n->todo[i].handle);
+        n->todo_len = 0;
+    }
+    cloudtasks__net_thread_done(n, &h);
     return NULL;
 }
 
@@ -5409,9 +5456,10 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_keepalive(cloudtasks__net *n, cloudtasks
 CLOUDTASKS__PRIVATE int cloudtasks__net_send_events(cloudtasks__net *n, cloudtasks__http *h, int *failures) {
     char *bodies[CLOUDTASKS__BATCH_MAX];
     size_t lens[CLOUDTASKS__BATCH_MAX], total = 0;
-    int sent[CLOUDTASKS__BATCH_MAX], count = 0, i, rc, kept = 0;
+    int sent[CLOUDTASKS__BATCH_MAX], count = 0, i, rc, kept = 0, permanent;
     cloudtasks_error err;
-    while (count < CLOUDTASKS__BATCH_MAX && (size_t)count < n->events_len && total + n->events[count].len <= n->ops->max_event_bytes) {
+    while (count < (n->send_one ? 1 : CLOUDTASKS__BATCH_MAX) && (size_t)count < n->events_len &&
+           total + n->events[count].len <= n->ops->max_event_bytes) {
         bodies[count] = n->events[count].text;
         lens[count] = n->events[count].len;
         total += lens[count++];
@@ -5423,7 +5471,18 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_send_events(cloudtasks__net *n, cloudtas
     rc = n->ops->send(n->queue, h, bodies, lens, sent, count, &err);
     pthread_mutex_lock(&n->lock);
     n->sending = 0;
-    if (rc == CLOUDTASKS_EAUTH) cloudtasks__net_fatal(n, err.message);
+    if (rc == CLOUDTASKS_EAUTH || rc == CLOUDTASKS_ECONFIG) cloudtasks__net_fatal(n, err.message);
+    /* A refusal that trying again cannot change (a 4xx, or an entry refused in a 200 answer):
+       the batch is sent again one event at a time, and an event refused alone is dropped, so one
+       bad event never holds the others up. */
+    permanent = rc == CLOUDTASKS_EHTTP && (err.http_status == 200 || (err.http_status >= 400 && err.http_status < 500 && err.http_status != 429));
+    if (permanent && count == 1) {
+        cloudtasks__log(CLOUDTASKS__ERROR, "the event queue refused an event of %zu bytes; it is dropped (%s)", lens[0], err.message);
+        sent[0] = 1;
+        n->events_lost++;
+        rc = CLOUDTASKS_OK;
+    } else if (permanent) n->send_one = count;
+    if (n->send_one && count == 1 && rc == CLOUDTASKS_OK) n->send_one--;
     /* the sent ones leave the list; the others stay first, in order */
     for (i = 0; i < count; i++) {
         if (sent[i]) CLOUDTASKS_FREE(n->events[i].text);
@@ -5437,24 +5496,57 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_send_events(cloudtasks__net *n, cloudtas
     return rc;
 }
 
+/* Events never wait behind keep-alives or spot checks, nor those behind a slow event queue. */
 CLOUDTASKS__PRIVATE void *cloudtasks__net_reporter(void *arg) {
     cloudtasks__net *n = (cloudtasks__net *)arg;
     cloudtasks__http h;
-    double next_keepalive = n->keepalive > 0 && n->send_events ? cloudtasks__now() : 0, next_spot = n->watch_spot ? cloudtasks__now() : 0;
-    int failures = 0, final_tries = 0;
+    int failures = 0;
     memset(&h, 0, sizeof h);
+    h.abandon = &n->give_up;
     pthread_mutex_lock(&n->lock);
-    for (;;) {
+    while (!atomic_load(&n->give_up)) {
+        if (n->events_len) {
+            if (cloudtasks__net_send_events(n, &h, &failures) != CLOUDTASKS_OK) {
+                pthread_mutex_unlock(&n->lock);
+                cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 30.0), &n->give_up);
+                pthread_mutex_lock(&n->lock);
+            }
+            continue;
+        }
+        if (atomic_load(&n->stop_all)) break;
+        cloudtasks__net_wait(n, &n->report_cond, 1.0);
+    }
+    if (n->events_len) {
+        size_t i;
+        cloudtasks__log(CLOUDTASKS__ERROR, "%zu events could not be sent to the event queue (they are in the event log file, if one "
+                        "is written)", n->events_len);
+        n->events_lost += (long)n->events_len;
+        for (i = 0; i < n->events_len; i++) CLOUDTASKS_FREE(n->events[i].text);
+        n->events_len = 0;
+    }
+    cloudtasks__net_thread_done(n, &h);
+    return NULL;
+}
+
+/* Keep-alives every --keepalive-interval and a look for a termination notice every 5 seconds,
+   on a thread of their own so that neither waits behind the other's network trouble. */
+CLOUDTASKS__PRIVATE void *cloudtasks__net_monitor(void *arg) {
+    cloudtasks__net *n = (cloudtasks__net *)arg;
+    cloudtasks__http h;
+    double next_keepalive = n->keepalive > 0 && n->send_events ? cloudtasks__now() : 0, next_spot = n->watch_spot ? cloudtasks__now() : 0;
+    memset(&h, 0, sizeof h);
+    h.abandon = &n->stop_all;
+    pthread_mutex_lock(&n->lock);
+    while (!atomic_load(&n->stop_all) && (next_keepalive > 0 || next_spot > 0)) {
         double now = cloudtasks__now(), next = now + 1.0;
-        int stopping = atomic_load(&n->stop_all);
-        if (next_keepalive > 0 && now >= next_keepalive && !stopping) {
+        if (next_keepalive > 0 && now >= next_keepalive) {
             pthread_mutex_unlock(&n->lock);
             cloudtasks__net_keepalive(n, &h);
             pthread_mutex_lock(&n->lock);
             next_keepalive = now + n->keepalive;   /* a failed one waits a whole interval too */
             continue;
         }
-        if (next_spot > 0 && now >= next_spot && !stopping) {
+        if (next_spot > 0 && now >= next_spot) {
             char text[512];
             int notice;
             pthread_mutex_unlock(&n->lock);
@@ -5469,34 +5561,15 @@ CLOUDTASKS__PRIVATE void *cloudtasks__net_reporter(void *arg) {
             }
             continue;
         }
-        if (n->events_len) {
-            if (cloudtasks__net_send_events(n, &h, &failures) != CLOUDTASKS_OK) {
-                if (stopping && ++final_tries >= 3) break;
-                pthread_mutex_unlock(&n->lock);
-                cloudtasks__nap(cloudtasks__backoff(failures, 0.5, 30.0), stopping ? NULL : &n->stop_all);
-                pthread_mutex_lock(&n->lock);
-            }
-            continue;
-        }
-        if (stopping) break;
         if (next_keepalive > 0 && next_keepalive < next) next = next_keepalive;
         if (next_spot > 0 && next_spot < next) next = next_spot;
-        cloudtasks__net_wait(n, &n->report_cond, next - now);
+        cloudtasks__net_wait(n, &n->monitor_cond, next - now);
     }
-    if (n->events_len) {
-        size_t i;
-        cloudtasks__log(CLOUDTASKS__ERROR, "%zu events could not be sent to the event queue", n->events_len);
-        n->events_lost += (long)n->events_len;
-        for (i = 0; i < n->events_len; i++) CLOUDTASKS_FREE(n->events[i].text);
-        n->events_len = 0;
-    }
-    n->requests += h.requests;
-    pthread_mutex_unlock(&n->lock);
-    cloudtasks__http_close(&h);
+    cloudtasks__net_thread_done(n, &h);
     return NULL;
 }
 
-/* Starts the three threads with SIGINT/SIGTERM blocked in them, so the handlers run on the loop's
+/* Starts the threads with SIGINT/SIGTERM blocked in them, so the handlers run on the loop's
    thread (which is where they write their pipe byte anyway). */
 CLOUDTASKS__PRIVATE int cloudtasks__net_start(cloudtasks__net *n) {
     sigset_t block, old;
@@ -5506,9 +5579,9 @@ CLOUDTASKS__PRIVATE int cloudtasks__net_start(cloudtasks__net *n) {
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGCHLD);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (i = 0; i < 2 + n->receivers && ok; i++)
+    for (i = 0; i < CLOUDTASKS__NET_FIXED + n->receivers && ok; i++)
         ok = (n->started[i] = pthread_create(&n->thread[i], NULL, i == 0 ? cloudtasks__net_settler : i == 1 ? cloudtasks__net_reporter :
-                                             cloudtasks__net_receiver, n) == 0);
+                                             i == 2 ? cloudtasks__net_monitor : cloudtasks__net_receiver, n) == 0);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return ok;
 }
@@ -5518,6 +5591,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_wake_all(cloudtasks__net *n) {
     pthread_cond_broadcast(&n->receive_cond);
     pthread_cond_broadcast(&n->settle_cond);
     pthread_cond_broadcast(&n->report_cond);
+    pthread_cond_broadcast(&n->monitor_cond);
     pthread_mutex_unlock(&n->lock);
 }
 
@@ -5529,17 +5603,43 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_stop_receiving(cloudtasks__net *n, int 
     atomic_store(&n->stop_receive, 1);
     if (abandon) atomic_store(&n->abandon_receive, 1);
     cloudtasks__net_wake_all(n);
-    for (i = 2; i < 2 + n->receivers; i++)
+    for (i = CLOUDTASKS__NET_FIXED; i < CLOUDTASKS__NET_FIXED + n->receivers; i++)
         if (n->started[i]) { pthread_join(n->thread[i], NULL); n->started[i] = 0; }
 }
 
 /* Lets the settler and the reporter finish their lists, then joins them. */
-CLOUDTASKS__PRIVATE void cloudtasks__net_finish(cloudtasks__net *n) {
+/* Lets the settler and the reporter finish their lists, for CLOUDTASKS__DRAIN_SECONDS at most (or
+   until a signal arrives on signal_fd), then stops every thread. */
+CLOUDTASKS__PRIVATE void cloudtasks__net_finish(cloudtasks__net *n, int signal_fd) {
+    double deadline = cloudtasks__now() + CLOUDTASKS__DRAIN_SECONDS;
     int i;
     cloudtasks__net_stop_receiving(n, 1);
     atomic_store(&n->stop_all, 1);
     cloudtasks__net_wake_all(n);
-    for (i = 0; i < 2; i++)
+    for (;;) {
+        struct pollfd pf;
+        int busy;
+        pthread_mutex_lock(&n->lock);
+        busy = n->todo_len || n->settling || n->events_len || n->sending;
+        pthread_mutex_unlock(&n->lock);
+        if (!busy) break;
+        if (cloudtasks__now() > deadline) {
+            cloudtasks__log(CLOUDTASKS__WARNING, "the queue did not take the last acknowledgements and events in %d seconds; giving up",
+                            CLOUDTASKS__DRAIN_SECONDS);
+            break;
+        }
+        pf.fd = signal_fd;
+        pf.events = POLLIN;
+        pf.revents = 0;
+        if (signal_fd >= 0 && poll(&pf, 1, 20) > 0) {
+            cloudtasks__log(CLOUDTASKS__WARNING, "a signal while the last acknowledgements and events were sent; stopping now");
+            break;
+        }
+        if (signal_fd < 0) poll(NULL, 0, 20);
+    }
+    atomic_store(&n->give_up, 1);
+    cloudtasks__net_wake_all(n);
+    for (i = 0; i < CLOUDTASKS__NET_FIXED; i++)
         if (n->started[i]) { pthread_join(n->thread[i], NULL); n->started[i] = 0; }
 }
 
@@ -5558,6 +5658,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__net_free(cloudtasks__net *n) {
     pthread_cond_destroy(&n->receive_cond);
     pthread_cond_destroy(&n->settle_cond);
     pthread_cond_destroy(&n->report_cond);
+    pthread_cond_destroy(&n->monitor_cond);
     pthread_mutex_destroy(&n->lock);
 }
 
@@ -5571,7 +5672,7 @@ typedef struct cloudtasks__worker_proc {
     char *task_id;
     double started;
     char *handle;               /* a cloud queue's receipt handle / ack id for the task; NULL for files */
-    double lease_until, extend_at;
+    double extend_at;           /* when its lease is next extended */
 } cloudtasks__worker_proc;
 
 typedef struct cloudtasks__supervisor {
@@ -5836,7 +5937,6 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed_queue(cloudtasks__supervisor *s) {
             cloudtasks__sup_send_task(s, p, &t, m.body, m.body_len, m.message_id, m.receive_count);
             p->handle = m.handle;
             m.handle = NULL;
-            p->lease_until = m.lease_until;
             p->extend_at = m.extend_at;
             cloudtasks__sup_check_limit(s);
         }
@@ -5847,8 +5947,8 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_feed_queue(cloudtasks__supervisor *s) {
         cloudtasks__sup_release_inbox(s, s->limit_reached ? "--max-num-tasks reached" : s->shutdown ? "shutting down" :
                                          s->shared->termination ? "termination notice" : "stopping");
     want = cloudtasks__sup_intake_closed(s) ? 0 : (long)s->capacity - (long)s->active + (long)s->cfg->prefetch - (long)s->inbox_len;
-    if (s->cfg->max_num_tasks >= 0 && want > (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip)
-        want = (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip;   /* nothing received only to be released */
+    if (s->cfg->max_num_tasks >= 0 && want > (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip - (long)s->inbox_len)
+        want = (long)s->cfg->max_num_tasks - s->started_tasks + s->to_skip - (long)s->inbox_len;   /* nothing received only to be released */
     if (want < 0) want = 0;
     pthread_mutex_lock(&s->net->lock);
     {
@@ -5877,28 +5977,35 @@ CLOUDTASKS__PRIVATE int cloudtasks__sup_lease(const cloudtasks__supervisor *s, d
     return v < 1 ? 0 : (int)(v + 0.999);
 }
 
+/* Extends one lease if it is due (running: seconds the task has run, or -1 for a message still
+   waiting); returns the seconds until it is due next. */
+CLOUDTASKS__PRIVATE double cloudtasks__sup_extend_one(cloudtasks__supervisor *s, const char *handle, double *extend_at, double running,
+                                                      const char *task_id, double now) {
+    if (now >= *extend_at) {
+        int seconds = cloudtasks__sup_lease(s, running);
+        if (seconds > 0) {
+            cloudtasks__sup_settle(s, cloudtasks__strdup(handle), seconds, task_id);
+            *extend_at = now + (seconds / 2.0 > 1 ? seconds / 2.0 : 1);
+            cloudtasks__log(CLOUDTASKS__DEBUG, "Extending the lease of task %s by %d seconds", task_id ? task_id : "(waiting)", seconds);
+        } else *extend_at = 1e18;   /* past max runtime plus the margin: the task is stopped anyway */
+    }
+    return *extend_at - now;
+}
+
 /* Extends the leases of running and waiting messages halfway through; returns the seconds to the
    next extension. */
 CLOUDTASKS__PRIVATE double cloudtasks__sup_extend_leases(cloudtasks__supervisor *s, double now) {
-    double next = 1e9;
+    double next = 1e9, due;
     size_t i;
-    for (i = 0; i < s->nprocs + s->inbox_len; i++) {
-        int running = i < s->nprocs;
-        cloudtasks__worker_proc *p = running ? &s->procs[i] : NULL;
-        cloudtasks__msg *m = running ? NULL : &s->inbox[i - s->nprocs];
-        double *extend_at = running ? &p->extend_at : &m->extend_at, *until = running ? &p->lease_until : &m->lease_until;
-        const char *handle = running ? p->handle : m->handle;
-        if (!handle || (running && (!p->busy || p->stop_reason))) continue;
-        if (now >= *extend_at) {
-            int seconds = cloudtasks__sup_lease(s, running ? now - p->started : -1);
-            if (seconds > 0) {
-                cloudtasks__sup_settle(s, cloudtasks__strdup(handle), seconds, running ? p->task_id : NULL);
-                *until = now + seconds;
-                *extend_at = now + (seconds / 2.0 > 1 ? seconds / 2.0 : 1);
-                cloudtasks__log(CLOUDTASKS__DEBUG, "Extending the lease of task %s by %d seconds", running && p->task_id ? p->task_id : "(waiting)", seconds);
-            } else *extend_at = 1e18;
-        }
-        if (*extend_at - now < next) next = *extend_at - now;
+    for (i = 0; i < s->nprocs; i++) {
+        cloudtasks__worker_proc *p = &s->procs[i];
+        if (!p->handle || !p->busy || p->stop_reason) continue;
+        due = cloudtasks__sup_extend_one(s, p->handle, &p->extend_at, now - p->started, p->task_id, now);
+        if (due < next) next = due;
+    }
+    for (i = 0; i < s->inbox_len; i++) {
+        due = cloudtasks__sup_extend_one(s, s->inbox[i].handle, &s->inbox[i].extend_at, -1, NULL, now);
+        if (due < next) next = due;
     }
     return next;
 }
@@ -5936,6 +6043,15 @@ CLOUDTASKS__PRIVATE void cloudtasks__sup_event_to_queue(void *ctx, const char *l
         len = b.len;
     }
     pthread_mutex_lock(&n->lock);
+    if (n->events_len >= CLOUDTASKS__EVENTS_HELD_MAX && !n->sending) {
+        /* the event queue has been unreachable for long: the oldest waiting event makes room */
+        if (n->events_lost++ % 1000 == 0)
+            cloudtasks__log(CLOUDTASKS__ERROR, "%d events wait for the event queue; the oldest are dropped (the event log file keeps them)",
+                            CLOUDTASKS__EVENTS_HELD_MAX);
+        CLOUDTASKS_FREE(n->events[0].text);
+        memmove(n->events, n->events + 1, (n->events_len - 1) * sizeof *n->events);
+        n->events_len--;
+    }
     if (cloudtasks__array_room((void **)&n->events, &n->events_cap, n->events_len, sizeof *n->events) &&
         (n->events[n->events_len].text = b.data ? b.data : cloudtasks__strndup(line, len)) != NULL) {
         n->events[n->events_len++].len = len;
@@ -6552,8 +6668,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
         cloudtasks__events_flush(&s->events);
         return 1;
     }
-    n->lease = (int)(cfg->visibility_timeout + 0.999);
-    if (n->lease > n->ops->max_lease) n->lease = n->ops->max_lease;
+    n->lease = cfg->visibility_timeout >= n->ops->max_lease ? n->ops->max_lease : (int)(cfg->visibility_timeout + 0.999);
     n->receive_lease = gcp ? (c->pubsub.ack_deadline > 0 ? c->pubsub.ack_deadline : 10) : n->lease;
     /* with --exit-when-idle, a poll no longer than the idle time, so the last one ends with the run */
     n->wait = cfg->exit_when_idle >= 0 ? (cfg->exit_when_idle < 1 ? 1 : cfg->exit_when_idle > 20 ? 20 : (int)(cfg->exit_when_idle + 0.999)) : 20;
@@ -6565,6 +6680,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
     pthread_cond_init(&n->receive_cond, NULL);
     pthread_cond_init(&n->settle_cond, NULL);
     pthread_cond_init(&n->report_cond, NULL);
+    pthread_cond_init(&n->monitor_cond, NULL);
     c->net_ready = 1;
     if (pipe(n->wake) < 0) { n->wake[0] = n->wake[1] = -1; cloudtasks__log(CLOUDTASKS__ERROR, "cannot create a pipe"); return 1; }
     for (rc = 0; rc < 2; rc++) { fcntl(n->wake[rc], F_SETFD, FD_CLOEXEC); cloudtasks__set_nonblocking(n->wake[rc]); }
@@ -6589,7 +6705,10 @@ CLOUDTASKS__PRIVATE void cloudtasks__cloud_stop(cloudtasks__supervisor *s, cloud
             }
         cloudtasks__sup_flush(s);
         s->events.to_queue = NULL;
-        cloudtasks__net_finish(s->net);
+        cloudtasks__net_finish(s->net, s->signal_pipe[0]);
+        cloudtasks__sup_net_news(s);   /* failures of the last acknowledgements become events too */
+        cloudtasks__events_flush(&s->events);
+        if (s->net->events_lost) cloudtasks__log(CLOUDTASKS__ERROR, "%ld events did not reach the event queue", s->net->events_lost);
         cloudtasks__log(CLOUDTASKS__INFO, "Queue requests: %ld", s->net->requests);
     }
     if (c->net_ready) cloudtasks__net_free(&c->net);
