@@ -2114,6 +2114,20 @@ CLOUDTASKS__PRIVATE int cloudtasks__http_header(const cloudtasks__http_response 
     return 0;
 }
 
+/* The body of a 200 answer, trimmed, copied into out; 0 for any other answer or when it is empty
+   or does not fit (metadata servers answer plain text). */
+CLOUDTASKS__PRIVATE int cloudtasks__http_text(const cloudtasks__http_response *rs, char *out, size_t size) {
+    const char *p = rs->body.data;
+    size_t n = rs->body.len;
+    if (rs->status != 200 || !p) return 0;
+    while (n && cloudtasks__is_space(p[n - 1])) n--;
+    while (n && cloudtasks__is_space(*p)) { p++; n--; }
+    if (!n || n >= size) return 0;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return 1;
+}
+
 /* The host (and port) part of a URL, for messages that must not show paths or queries. */
 CLOUDTASKS__PRIVATE void cloudtasks__url_host(const char *url, char *out, size_t size) {
     const char *p = strstr(url, "://"), *e;
@@ -2368,6 +2382,13 @@ CLOUDTASKS__PRIVATE void cloudtasks__aws_file_path(const char *variable, const c
     else snprintf(out, size, "%s/.aws/%s", home ? home : ".", name);
 }
 
+/* The config file and the profile's section in it: [default], or [profile NAME]. */
+CLOUDTASKS__PRIVATE void cloudtasks__aws_config_section(const cloudtasks__aws *aws, char *path, size_t path_size, char *section, size_t size) {
+    cloudtasks__aws_file_path("AWS_CONFIG_FILE", "config", path, path_size);
+    if (strcmp(aws->profile, "default") == 0) snprintf(section, size, "default");
+    else snprintf(section, size, "profile %s", aws->profile);
+}
+
 /* An endpoint URL without a trailing slash. */
 CLOUDTASKS__PRIVATE void cloudtasks__set_endpoint(char *out, size_t size, const char *url) {
     size_t n;
@@ -2433,14 +2454,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__imds_get(cloudtasks__aws *aws, cloudtasks__h
 /* The trimmed text of an IMDS answer with status 200; 0 otherwise. */
 CLOUDTASKS__PRIVATE int cloudtasks__imds_text(cloudtasks__aws *aws, cloudtasks__http *h, const char *path, char *out, size_t size) {
     cloudtasks__http_response rs = {0, {0}, {0}};
-    int ok = 0;
-    if (cloudtasks__imds_get(aws, h, path, &rs, NULL) == CLOUDTASKS_OK && rs.status == 200 && rs.body.len) {
-        size_t n = rs.body.len;
-        const char *p = rs.body.data;
-        while (n && cloudtasks__is_space(p[n - 1])) n--;
-        while (n && cloudtasks__is_space(*p)) { p++; n--; }
-        if (n && n < size) { memcpy(out, p, n); out[n] = '\0'; ok = 1; }
-    }
+    int ok = cloudtasks__imds_get(aws, h, path, &rs, NULL) == CLOUDTASKS_OK && cloudtasks__http_text(&rs, out, size);
     cloudtasks__http_response_free(&rs);
     return ok;
 }
@@ -2522,11 +2536,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_from_files(cloudtasks__aws *aws, cloudta
     memset(c, 0, sizeof *c);
     for (f = 0; f < 2 && !found; f++) {
         if (f == 0) { cloudtasks__aws_file_path("AWS_SHARED_CREDENTIALS_FILE", "credentials", path, sizeof path); snprintf(section, sizeof section, "%s", aws->profile); }
-        else {
-            cloudtasks__aws_file_path("AWS_CONFIG_FILE", "config", path, sizeof path);
-            if (strcmp(aws->profile, "default") == 0) snprintf(section, sizeof section, "default");
-            else snprintf(section, sizeof section, "profile %s", aws->profile);
-        }
+        else cloudtasks__aws_config_section(aws, path, sizeof path, section, sizeof section);
         if (!cloudtasks__read_file(path, &text, 1 << 20)) continue;
         if (cloudtasks__ini_get(text.data, section, "aws_access_key_id", c->key_id, sizeof c->key_id)) {
             if (!cloudtasks__ini_get(text.data, section, "aws_secret_access_key", c->secret, sizeof c->secret)) {
@@ -2724,9 +2734,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__aws_init(cloudtasks__aws *aws, cloudtasks__h
     if ((v = cloudtasks__env("AWS_REGION")) != NULL || (v = cloudtasks__env("AWS_DEFAULT_REGION")) != NULL)
         cloudtasks__copy(aws->region, sizeof aws->region, v);
     if (!aws->region[0]) {
-        cloudtasks__aws_file_path("AWS_CONFIG_FILE", "config", path, sizeof path);
-        if (strcmp(aws->profile, "default") == 0) snprintf(section, sizeof section, "default");
-        else snprintf(section, sizeof section, "profile %s", aws->profile);
+        cloudtasks__aws_config_section(aws, path, sizeof path, section, sizeof section);
         if (cloudtasks__read_file(path, &text, 1 << 20)) cloudtasks__ini_get(text.data, section, "region", aws->region, sizeof aws->region);
         cloudtasks__buf_free(&text);
     }
@@ -2787,14 +2795,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__gce_get(cloudtasks__gcp *g, cloudtasks__http
 
 CLOUDTASKS__PRIVATE int cloudtasks__gce_text(cloudtasks__gcp *g, cloudtasks__http *h, const char *path, char *out, size_t size) {
     cloudtasks__http_response rs = {0, {0}, {0}};
-    int ok = 0;
-    if (cloudtasks__gce_get(g, h, path, &rs, NULL) == CLOUDTASKS_OK && rs.status == 200 && rs.body.len) {
-        const char *p = rs.body.data;
-        size_t n = rs.body.len;
-        while (n && cloudtasks__is_space(p[n - 1])) n--;
-        while (n && cloudtasks__is_space(*p)) { p++; n--; }
-        if (n && n < size) { memcpy(out, p, n); out[n] = '\0'; ok = 1; }
-    }
+    int ok = cloudtasks__gce_get(g, h, path, &rs, NULL) == CLOUDTASKS_OK && cloudtasks__http_text(&rs, out, size);
     cloudtasks__http_response_free(&rs);
     return ok;
 }
