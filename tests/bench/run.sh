@@ -96,8 +96,21 @@ run_section "worker: no-op tasks from a task file" bench_worker
 
 # The SQS section needs node and npm (for the emulator and the Node baseline); without them it prints
 # a skip line. Its own header line is dropped like the worker's, and its exit status kept.
-bench_sqs() { BUILD="$BUILD" CC="$CC" bash tests/bench/sqs.sh | tail -n +2; return "${PIPESTATUS[0]}"; }
+# Its report is also kept in $BUILD/sqs-report.txt for the Pub/Sub section, which shows the SQS
+# worker's line next to its own when the SQS section ran in this same run (BENCH_SQS_REPORT).
+rm -f "$BUILD/sqs-report.txt"
+bench_sqs() {
+    BUILD="$BUILD" CC="$CC" bash tests/bench/sqs.sh | tee "$BUILD/sqs-report.txt" | tail -n +2
+    local rc=${PIPESTATUS[0]}
+    export BENCH_SQS_REPORT="$BUILD/sqs-report.txt"
+    return "$rc"
+}
 run_section "sqs: no-op tasks through local-aws-sqs, worker vs sqs-consumer vs a raw loop" bench_sqs
+
+# The Pub/Sub section needs Google's emulator (apt google-cloud-cli-pubsub-emulator) and java;
+# without them it prints a skip line.
+bench_pubsub() { BUILD="$BUILD" CC="$CC" bash tests/bench/pubsub.sh | tail -n +2; return "${PIPESTATUS[0]}"; }
+run_section "pubsub: no-op tasks through the Pub/Sub emulator, worker defaults and batched" bench_pubsub
 
 # ---- more sections go here ------------------------------------------------------------------
 
