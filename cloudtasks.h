@@ -1700,21 +1700,102 @@ CLOUDTASKS__PRIVATE void cloudtasks__hmac_sha256(const void *key, size_t key_len
 }
 
 /* RSA private keys from PEM (PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY", LF or CRLF, with or
-   without a final newline), and RSASSA-PKCS1-v1_5 SHA-256 signatures (RS256). The decoded key
-   lives inside BearSSL's decoder context, which is kept whole. */
+   without a final newline), and RSASSA-PKCS1-v1_5 SHA-256 signatures (RS256). The DER is read
+   here, strictly and within bounds, rather than by BearSSL's key decoder: releases before its
+   2018 fix write past their buffer on oversized numbers, and distributions still ship them. */
+enum { CLOUDTASKS__RSA_MAX_BYTES = 512, CLOUDTASKS__RSA_HALF_BYTES = 260 };   /* 4096-bit keys, BearSSL's limit */
+
 typedef struct cloudtasks__rsa_key {
-    br_skey_decoder_context dc;
+    br_rsa_private_key sk;       /* points into the arrays below */
+    unsigned char p[CLOUDTASKS__RSA_HALF_BYTES], q[CLOUDTASKS__RSA_HALF_BYTES], dp[CLOUDTASKS__RSA_HALF_BYTES],
+        dq[CLOUDTASKS__RSA_HALF_BYTES], iq[CLOUDTASKS__RSA_HALF_BYTES];
     int ok;
 } cloudtasks__rsa_key;
 
-CLOUDTASKS__PRIVATE void cloudtasks__skey_push(void *ctx, const void *data, size_t n) {
-    br_skey_decoder_push((br_skey_decoder_context *)ctx, data, n);
+/* A DER element: its tag and its contents [p, end). */
+typedef struct cloudtasks__der { int tag; const unsigned char *p, *end; } cloudtasks__der;
+
+/* Reads the element at *at (before end) and moves *at past it; 0 if it is malformed. */
+CLOUDTASKS__PRIVATE int cloudtasks__der_next(const unsigned char **at, const unsigned char *end, cloudtasks__der *e) {
+    const unsigned char *p = *at;
+    size_t len, k;
+    if (end - p < 2) return 0;
+    e->tag = *p++;
+    len = *p++;
+    if (len & 0x80) {
+        k = len & 0x7f;
+        if (k == 0 || k > 3 || (size_t)(end - p) < k) return 0;
+        for (len = 0; k > 0; k--) len = len << 8 | *p++;
+    }
+    if (len > (size_t)(end - p)) return 0;
+    e->p = p;
+    e->end = p + len;
+    *at = e->end;
+    return 1;
+}
+
+/* A positive INTEGER without its leading zeros, copied into out (size bytes at most). */
+CLOUDTASKS__PRIVATE int cloudtasks__der_uint(const unsigned char **at, const unsigned char *end, unsigned char *out, size_t size, size_t *len) {
+    cloudtasks__der e;
+    if (!cloudtasks__der_next(at, end, &e) || e.tag != 0x02 || e.p == e.end || (*e.p & 0x80)) return 0;
+    while (e.p < e.end && *e.p == 0) e.p++;
+    *len = (size_t)(e.end - e.p);
+    if (*len == 0 || *len > size) return 0;
+    if (out) memcpy(out, e.p, *len);
+    return 1;
+}
+
+/* Fills the key from DER: PKCS#8 PrivateKeyInfo (rsaEncryption) or a PKCS#1 RSAPrivateKey. */
+CLOUDTASKS__PRIVATE const char *cloudtasks__rsa_key_from_der(cloudtasks__rsa_key *k, const unsigned char *der, size_t n) {
+    static const unsigned char rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
+    unsigned char modulus[CLOUDTASKS__RSA_MAX_BYTES];
+    const unsigned char *at = der, *end = der + n, *q;
+    cloudtasks__der seq, e;
+    size_t len, mlen;
+    if (!cloudtasks__der_next(&at, end, &seq) || seq.tag != 0x30) return "it is not a DER sequence";
+    at = seq.p;
+    if (!cloudtasks__der_next(&at, seq.end, &e) || e.tag != 0x02 || e.end - e.p != 1 || *e.p != 0) return "its version is not 0";
+    q = at;
+    if (!cloudtasks__der_next(&q, seq.end, &e)) return "it is truncated";
+    if (e.tag == 0x30) {   /* PKCS#8: AlgorithmIdentifier, then the RSAPrivateKey in an OCTET STRING */
+        const unsigned char *a = e.p;
+        cloudtasks__der oid, inner;
+        if (!cloudtasks__der_next(&a, e.end, &oid) || oid.tag != 0x06) return "its algorithm is missing";
+        if ((size_t)(oid.end - oid.p) != sizeof rsa_oid || memcmp(oid.p, rsa_oid, sizeof rsa_oid) != 0) return "not an RSA key";
+        if (!cloudtasks__der_next(&q, seq.end, &inner) || inner.tag != 0x04) return "its key is missing";
+        return cloudtasks__rsa_key_from_der(k, inner.p, (size_t)(inner.end - inner.p));
+    }
+    /* PKCS#1: n, e, d, p, q, dp, dq, qi; BearSSL signs with the CRT numbers and n's size */
+    if (!cloudtasks__der_uint(&at, seq.end, modulus, sizeof modulus, &mlen) ||
+        !cloudtasks__der_uint(&at, seq.end, NULL, CLOUDTASKS__RSA_MAX_BYTES, &len) ||   /* e and d: checked, not kept */
+        !cloudtasks__der_uint(&at, seq.end, NULL, CLOUDTASKS__RSA_MAX_BYTES, &len))
+        return "its modulus or exponents are malformed or larger than 4096 bits";
+    if (!cloudtasks__der_uint(&at, seq.end, k->p, sizeof k->p, &k->sk.plen) || !cloudtasks__der_uint(&at, seq.end, k->q, sizeof k->q, &k->sk.qlen) ||
+        !cloudtasks__der_uint(&at, seq.end, k->dp, sizeof k->dp, &k->sk.dplen) ||
+        !cloudtasks__der_uint(&at, seq.end, k->dq, sizeof k->dq, &k->sk.dqlen) ||
+        !cloudtasks__der_uint(&at, seq.end, k->iq, sizeof k->iq, &k->sk.iqlen))
+        return "its prime factors are malformed or too large";
+    k->sk.n_bitlen = (uint32_t)(mlen * 8);
+    for (len = 0x80; len && !(modulus[0] & len); len >>= 1) k->sk.n_bitlen--;
+    if (k->sk.n_bitlen < 1024) return "its modulus is shorter than 1024 bits";
+    k->sk.p = k->p;
+    k->sk.q = k->q;
+    k->sk.dp = k->dp;
+    k->sk.dq = k->dq;
+    k->sk.iq = k->iq;
+    return NULL;
+}
+
+CLOUDTASKS__PRIVATE void cloudtasks__der_collect(void *ctx, const void *data, size_t n) {
+    cloudtasks__buf *b = (cloudtasks__buf *)ctx;
+    if (b->len + n > 16384) { b->oom = 1; return; }   /* no real RSA key is that large */
+    cloudtasks__buf_append(b, data, n);
 }
 
 CLOUDTASKS__PRIVATE int cloudtasks__rsa_key_from_pem(cloudtasks__rsa_key *k, const char *pem, size_t len, cloudtasks_error *err) {
     br_pem_decoder_context pc;
-    cloudtasks__buf lf = {0};
-    const char *p;
+    cloudtasks__buf lf = {0}, der = {0};
+    const char *p, *why = NULL;
     size_t i, left;
     int in_key = 0, done = 0, bad = 0;
     memset(k, 0, sizeof *k);
@@ -1731,8 +1812,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__rsa_key_from_pem(cloudtasks__rsa_key *k, con
         switch (br_pem_decoder_event(&pc)) {
         case BR_PEM_BEGIN_OBJ:
             in_key = strcmp(br_pem_decoder_name(&pc), "PRIVATE KEY") == 0 || strcmp(br_pem_decoder_name(&pc), "RSA PRIVATE KEY") == 0;
-            if (in_key) br_skey_decoder_init(&k->dc);
-            br_pem_decoder_setdest(&pc, in_key ? cloudtasks__skey_push : NULL, &k->dc);
+            der.len = 0;
+            br_pem_decoder_setdest(&pc, in_key ? cloudtasks__der_collect : NULL, &der);
             break;
         case BR_PEM_END_OBJ: done = in_key; break;
         case BR_PEM_ERROR: bad = 1; break;
@@ -1740,11 +1821,13 @@ CLOUDTASKS__PRIVATE int cloudtasks__rsa_key_from_pem(cloudtasks__rsa_key *k, con
         }
     }
     cloudtasks__buf_wipe(&lf);   /* it held the key */
+    if (done && !der.oom) why = cloudtasks__rsa_key_from_der(k, (const unsigned char *)der.data, der.len);
+    cloudtasks__buf_wipe(&der);
     if (bad) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not valid PEM");
     if (!done) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "no \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block in the private key");
-    if (br_skey_decoder_last_error(&k->dc) != 0)
-        return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key cannot be decoded (BearSSL error %d)", br_skey_decoder_last_error(&k->dc));
-    if (br_skey_decoder_key_type(&k->dc) != BR_KEYTYPE_RSA) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not an RSA key");
+    if (der.oom) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key cannot be decoded: it is larger than any RSA key");
+    if (why && strcmp(why, "not an RSA key") == 0) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key is not an RSA key");
+    if (why) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "the private key cannot be decoded: %s", why);
     k->ok = 1;
     return CLOUDTASKS_OK;
 }
@@ -1752,10 +1835,10 @@ CLOUDTASKS__PRIVATE int cloudtasks__rsa_key_from_pem(cloudtasks__rsa_key *k, con
 /* Appends the RS256 signature of data to sig. */
 CLOUDTASKS__PRIVATE int cloudtasks__rsa_sign_sha256(const cloudtasks__rsa_key *k, const void *data, size_t n, cloudtasks__buf *sig,
                                                     cloudtasks_error *err) {
-    const br_rsa_private_key *sk = br_skey_decoder_get_rsa(&k->dc);
+    const br_rsa_private_key *sk = &k->sk;
     unsigned char hash[32];
     size_t bytes;
-    if (!k->ok || !sk) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "no RSA key");
+    if (!k->ok) return cloudtasks__fail(err, CLOUDTASKS_ECRYPTO, "no RSA key");
     bytes = (sk->n_bitlen + 7) / 8;
     if (!cloudtasks__buf_reserve(sig, bytes)) return cloudtasks__fail(err, CLOUDTASKS_ENOMEM, "out of memory");
     cloudtasks__sha256(data, n, hash);
@@ -2840,7 +2923,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_jwt(cloudtasks__gcp *g, cloudtasks__buf 
 CLOUDTASKS__PRIVATE int cloudtasks__gcp_take_token(cloudtasks__gcp *g, const cloudtasks__http_response *rs, const char *what, cloudtasks_error *err) {
     cloudtasks_json_doc *doc = cloudtasks_json_parse(rs->body.data ? rs->body.data : "", rs->body.len, NULL);
     const cloudtasks_json *root = cloudtasks_json_root(doc);
-    const char *token = cloudtasks_json_string(cloudtasks_json_get(root, "access_token"), NULL);
+    size_t token_len = 0;
+    const char *token = cloudtasks_json_string(cloudtasks_json_get(root, "access_token"), &token_len);
     double expires = cloudtasks_json_number(cloudtasks_json_get(root, "expires_in"), 3600);
     int rc = CLOUDTASKS_OK;
     if (rs->status != 200) {
@@ -2850,10 +2934,13 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_take_token(cloudtasks__gcp *g, const clo
         rc = cloudtasks__fail(err, CLOUDTASKS_EAUTH, "%s refused to issue a token (HTTP %ld%s%s%s%s)", what, rs->status, e ? ": " : "", e ? e : "",
                               d ? ": " : "", d ? d : "");
         if (err) err->http_status = (int)rs->status;
-    } else if (!token || !cloudtasks__copy(g->token, sizeof g->token, token))
-        rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no access_token", what);
+    } else if (!token || token_len == 0 || token_len >= sizeof g->token || strlen(token) != token_len || strcspn(token, "\r\n") != token_len)
+        rc = cloudtasks__fail(err, CLOUDTASKS_EPROTOCOL, "%s: the answer holds no access_token", what);   /* the old one is kept */
     else {
-        double margin = expires > 600 ? 300 : expires / 2;
+        double margin;
+        memcpy(g->token, token, token_len + 1);
+        if (expires < 60) expires = 60;   /* nonsense lifetimes would mean a fetch per call */
+        margin = expires > 600 ? 300 : expires / 2;
         g->token_until = cloudtasks__now() + expires - margin;
         g->token_expires = cloudtasks__now() + expires;
     }
@@ -3822,6 +3909,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__pubsub_call(cloudtasks__pubsub *q, cloudtask
             rc = cloudtasks__fail(err, rs.status == 401 || rs.status == 403 ? CLOUDTASKS_EAUTH : rs.status == 404 ? CLOUDTASKS_ECONFIG :
                                   CLOUDTASKS_EHTTP, "Pub/Sub %s %s: HTTP %ld %s: %s", method, path, rs.status, gstatus, message);
             if (err) err->http_status = (int)rs.status;
+            /* a 400 may name the ack ids it refused (error.details): the caller gets the answer */
+            if (rs.status == 400 && rs.body.len && !*doc) *doc = cloudtasks_json_parse(rs.body.data, rs.body.len, NULL);
         }
         cloudtasks__http_response_free(&rs);
         if (rc == CLOUDTASKS_EAUTH || rc == CLOUDTASKS_ECONFIG || (rc == CLOUDTASKS_ETIMEOUT && retries == 0)) return rc;
@@ -3905,6 +3994,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__pubsub_receive(void *queue, cloudtasks__http
        is followed by a pause. */
     rc = cloudtasks__pubsub_call(q, h, "POST", path, &w, q->quick ? 20.0 : 150.0, 0, &doc, &status, err);
     cloudtasks_json_writer_free(&w);
+    if (rc != CLOUDTASKS_OK) cloudtasks_json_free(doc);
     if (rc == CLOUDTASKS_ETIMEOUT) return CLOUDTASKS_OK;
     if (rc != CLOUDTASKS_OK) return rc;
     if (q->quick && !cloudtasks_json_length(cloudtasks_json_get(cloudtasks_json_root(doc), "receivedMessages")))
@@ -3943,10 +4033,11 @@ CLOUDTASKS__PRIVATE int cloudtasks__pubsub_mark_failed(const cloudtasks_json_doc
     for (d = 0; d < cloudtasks_json_length(details); d++) {
         const cloudtasks_json *meta = cloudtasks_json_get(cloudtasks_json_at(details, d), "metadata");
         for (k = 0; k < cloudtasks_json_length(meta); k++) {
-            const char *key = cloudtasks_json_object_key(meta, k, NULL);
+            size_t key_len = 0;
+            const char *key = cloudtasks_json_object_key(meta, k, &key_len);
             const char *value = cloudtasks_json_string(cloudtasks_json_object_value(meta, k), NULL);
             for (i = 0; i < n; i++)
-                if (key && strcmp(key, s[i].handle) == 0) {
+                if (key && s[i].handle && key_len == strlen(s[i].handle) && memcmp(key, s[i].handle, key_len) == 0) {
                     snprintf(s[i].error, sizeof s[i].error, "%.200s (the lease was lost)", value ? value : why);
                     marked++;
                 }

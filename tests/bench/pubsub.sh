@@ -61,6 +61,8 @@ if ! command -v java > /dev/null 2>&1; then
     exit 0
 fi
 mkdir -p "$BUILD" "$LOGS"
+# shellcheck source=tests/bench/bench_lib.sh
+source tests/bench/bench_lib.sh
 
 # Nothing but 127.0.0.1, and nothing of the caller's Google setup: the worker finds the emulator
 # through PUBSUB_EMULATOR_HOST only, without authentication and without the metadata server.
@@ -86,7 +88,6 @@ fi
 pids=()
 cleanup() { local p; for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 mkdir -p "$LOGS/emulator"
 : > "$LOGS/emulator.log"
@@ -113,45 +114,9 @@ rm -f "$LOGS/proxy.port"
 python3 tests/bench/pubsub/proxy.py serve --port-file "$LOGS/proxy.port" --upstream "$EMU" > "$LOGS/proxy.log" 2>&1 < /dev/null &
 proxy_pid=$!
 pids+=("$proxy_pid")
-for _ in $(seq 100); do [ -s "$LOGS/proxy.port" ] && break; kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
-if [ ! -s "$LOGS/proxy.port" ]; then echo "error: the counting proxy did not start (see $LOGS/proxy.log)"; exit 1; fi
+if ! wait_port_file "$LOGS/proxy.port" "$proxy_pid"; then echo "error: the counting proxy did not start (see $LOGS/proxy.log)"; exit 1; fi
 PROXY_PORT=$(cat "$LOGS/proxy.port")
 PX=http://127.0.0.1:$PROXY_PORT
-CLK_TCK=$(getconf CLK_TCK)
-
-cpu_ticks() { # cpu_ticks PID: user + system ticks so far (fields 14 and 15 of /proc/PID/stat)
-    local f; read -r -a f < "/proc/$1/stat"; echo $(( f[13] + f[14] ))
-}
-
-# ---- the worker's process tree, read without forking (the two cores are busy) ----------------------
-
-declare -A hwm      # pid -> highest VmHWM seen (kB)
-tree=()
-descendants() { # descendants PID: appends PID's descendants to the array tree
-    local t kids c
-    for t in /proc/"$1"/task/*/children; do
-        [ -r "$t" ] || continue
-        read -r -a kids < "$t" || true  # the file has no final newline
-        for c in "${kids[@]}"; do tree+=("$c"); descendants "$c"; done
-    done
-}
-sample_rss() { # sample_rss ROOT: notes the VmHWM of every descendant of ROOT
-    local p k v _
-    tree=(); descendants "$1"
-    for p in "${tree[@]}"; do
-        while read -r k v _; do
-            if [ "$k" = VmHWM: ]; then [ "$v" -gt "${hwm[$p]:-0}" ] && hwm[$p]=$v; break; fi
-        done 2>/dev/null < "/proc/$p/status"
-    done
-}
-stop_tree() { # stop_tree ROOT: TERM, then KILL, every descendant of ROOT, by pid
-    local p
-    tree=(); descendants "$1"
-    for p in "${tree[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-    tree=(); descendants "$1"
-    for p in "${tree[@]}"; do kill -KILL "$p" 2>/dev/null; done
-}
 
 # backlog QUEUE: messages of QUEUE-subscription deliverable now, straight from the emulator (not
 # counted): returnImmediately pulls until one comes back empty, each batch nacked again at once.
@@ -190,7 +155,7 @@ declare -A ODD      # config -> what was odd in any run (redeliveries, leftovers
 
 run_one() { # run_one CONFIG RUN
     local c=$1 run=$2 q="bench-$1-$2" log="$LOGS/$1-$2.log" timef="$LOGS/$1-$2.time" events="$LOGS/$1-$2-events.log"
-    local t0 pid e0 e1 p0 p1 stats done_ms status state=running rate note="" flags=() left
+    local t0 pid e0 e1 p0 p1 stats done_ms status state note flags=() left
     : > "$log"
     rm -f "$events"   # the worker appends to its event log
     case $c in
@@ -210,21 +175,9 @@ run_one() { # run_one CONFIG RUN
         --num-simultaneous-tasks 2 --no-event-log-to-queue --event-log-to-file --event-log-file "$events" \
         --exit-when-idle 2 "${flags[@]}" >> "$log" 2>&1 &
     pid=$!
-    # /_wait answers at once when every task is acknowledged, or after 500 ms, which is also how
-    # often the memory of the worker's processes is read.
-    while :; do
-        sample_rss "$pid"
-        done_ms=$(curl -sS --max-time 5 "$PX/_wait?ms=500" | jq -r '.doneMs // empty')
-        if [ -n "$done_ms" ]; then state=acked; break; fi
-        if ! kill -0 "$pid" 2>/dev/null; then state=exited; break; fi
-        if [ $(( ($(date +%s%N) - t0) / 1000000000 )) -ge "$TIMEOUT" ]; then state=timeout; break; fi
-    done
-    if [ $state = acked ]; then
-        for _ in $(seq $((IDLE_GRACE * 2))); do kill -0 "$pid" 2>/dev/null || break; sample_rss "$pid"; sleep 0.5; done
-        if kill -0 "$pid" 2>/dev/null; then note="did not exit within ${IDLE_GRACE}s of the last acknowledgement; stopped"; stop_tree "$pid"; fi
-    elif [ $state = timeout ]; then
-        stop_tree "$pid"
-    fi
+    # Until every task is acknowledged (finished).
+    watch_run "$pid" "$PX/_wait" "$t0" "the last acknowledgement"
+    done_ms=$DONE_MS state=$RUN_STATE note=$RUN_NOTE
     wait "$pid"; status=$?
     e1=$(cpu_ticks "$emu_pid"); p1=$(cpu_ticks "$proxy_pid")
     stats=$(curl -sS "$PX/_stats")
@@ -232,7 +185,7 @@ run_one() { # run_one CONFIG RUN
     left=$(backlog "$q" 2>> "$log")
     python3 tests/bench/pubsub/proxy.py delete --upstream "$EMU" --project "$PROJECT" --queue "$q" >> "$log" 2>&1
 
-    if [ $state != acked ]; then
+    if [ "$state" != finished ]; then
         case $state in
         exited)  echo "  $c (run $run): exited with status $status before every task was acknowledged;" \
                       "$(jq -r '"\(.acked) of \(.target) acknowledged, \(.pulled) pulled"' <<< "$stats"), ${left:-?} deliverable" >> "$log" ;;
@@ -255,25 +208,13 @@ run_one() { # run_one CONFIG RUN
             (select($left > 0) | "\($left) still deliverable after the run")] | join(", ")' <<< "$stats")
     [ -n "$odd" ] && ODD[$c]="${ODD[$c]:+${ODD[$c]}; }run $run: $odd"
 
-    local u sy mx tree_kb=0 p
-    read -r u sy mx < <(tail -n 1 "$timef")
-    for p in "${!hwm[@]}"; do tree_kb=$(( tree_kb + hwm[$p] )); done
-    [ "$mx" -gt "$tree_kb" ] && tree_kb=$mx   # a process younger than the last sample
-    rate=$(awk -v n="$N" -v d="$done_ms" -v t="$t0" 'BEGIN { printf "%.1f", n / ((d - t / 1e6) / 1000) }')
-    if [ -z "${R[$c,rate]:-}" ] || awk -v a="$rate" -v b="${R[$c,rate]}" 'BEGIN { exit !(a > b) }'; then
-        R[$c,rate]=$rate
-        R[$c,cpu]=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.2f", u + s }')
-        R[$c,cpu_us]=$(awk -v u="$u" -v s="$sy" -v n="$N" 'BEGIN { printf "%.1f", (u + s) * 1e6 / n }')
-        R[$c,rss_tree]=$tree_kb
-        R[$c,rss_max]=$mx
-        R[$c,rpt]=$(jq -r --argjson n "$N" '.atDone.total / $n * 1000 | round / 1000' <<< "$stats")
+    if keep_if_fastest "$c" "$timef" "$t0" "$done_ms" "$stats"; then
         R[$c,ops]=$(jq -r '.atDone.requests | to_entries | sort_by(-.value) | map("\(.key) \(.value)") | join(", ")' <<< "$stats")
         R[$c,per]=$(jq -r --argjson n "$N" '.atDone.requests as $r | [":pull", ":acknowledge", ":modifyAckDeadline"]
                     | map("\(.) \((($r[.] // 0) / $n * 1000 | round / 1000))") | join(", ")' <<< "$stats")
         R[$c,batch]=$(jq -r '"\(.pulled / ([.atDone.requests[":pull"] // 1, 1] | max) * 10 | round / 10) messages per pull, \(.ackIds / ([.requests[":acknowledge"] // 1, 1] | max) * 10 | round / 10) per acknowledge"' <<< "$stats")
-        R[$c,tail]=$(jq -r '.total - .atDone.total' <<< "$stats")
-        R[$c,srv]=$(awk -v a="$e0" -v b="$e1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
-        R[$c,proxy]=$(awk -v a="$p0" -v b="$p1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
+        R[$c,srv]=$(cpu_seconds "$e0" "$e1")
+        R[$c,proxy]=$(cpu_seconds "$p0" "$p1")
         R[$c,note]=$note
     fi
     return 0
@@ -294,11 +235,8 @@ if [ "$WARMUP" -gt 0 ]; then
 fi
 
 failures=0
-for run in $(seq "$RUNS"); do
-    for c in $CONFIGS; do
-        run_one "$c" "$run" || failures=$((failures + 1))
-    done
-done
+# shellcheck disable=SC2086  # the list of names
+run_all $CONFIGS
 
 # ---- report ----------------------------------------------------------------------------------------
 
@@ -306,19 +244,10 @@ declare -A LABEL=(
     [default]="Pub/Sub, defaults: 1 poll, prefetch 0"
     [batched]="Pub/Sub, 2 polls, prefetch 28"
 )
-printf '  %-40s %7s %7s %11s %16s %8s %8s\n' "" "tasks/s" "CPU s" "CPU us/task" "RSS MB tree/max" "req/task" "server s"
-line() { # line LABEL RATE CPU CPU_US RSS_TREE_MB RSS_MAX_MB RPT SERVER
-    printf '  %-40s %7.0f %7.2f %11.1f %8.1f / %5.1f %8.3f %8.2f\n' "$@"
-}
-for c in $CONFIGS; do
-    if [ -z "${R[$c,rate]:-}" ]; then
-        printf '  %-40s failed (see %s)\n' "${LABEL[$c]:-$c}" "${failed_log[$c]:-$LOGS}"
-        continue
-    fi
-    line "${LABEL[$c]:-$c}" "${R[$c,rate]}" "${R[$c,cpu]}" "${R[$c,cpu_us]}" \
-        "$(awk -v k="${R[$c,rss_tree]}" 'BEGIN { print k / 1024 }')" "$(awk -v k="${R[$c,rss_max]}" 'BEGIN { print k / 1024 }')" \
-        "${R[$c,rpt]}" "${R[$c,srv]}"
-done
+TABLE_LABEL_W=40 TABLE_US_W=11
+table_header "tasks/s" "CPU us/task"
+# shellcheck disable=SC2086  # the list of names
+table_rows $CONFIGS
 # The SQS worker of this same make bench run, from the SQS section's report (its "worker:" line:
 # msg/s, CPU s, CPU us/msg, RSS tree / max, req/task, server s).
 aws_rpt=""
@@ -327,7 +256,7 @@ if [ -n "${BENCH_SQS_REPORT:-}" ] && [ -s "$BENCH_SQS_REPORT" ]; then
     aws_n=$(awk '/messages per run/ { print $1; exit }' "$BENCH_SQS_REPORT")
     if [ -n "$aws" ]; then
         read -r a_rate a_cpu a_us a_tree a_max a_rpt a_srv <<< "$aws"
-        line "SQS, 2 polls, prefetch 28 (*)" "$a_rate" "$a_cpu" "$a_us" "$a_tree" "$a_max" "$a_rpt" "$a_srv"
+        table_line "SQS, 2 polls, prefetch 28 (*)" "$a_rate" "$a_cpu" "$a_us" "$a_tree" "$a_max" "$a_rpt" "$a_srv"
         aws_rpt=$a_rpt
         echo "  (*) from the sqs section above, same run: ${aws_n:-?} messages through local-aws-sqs (no proxy; it"
         echo "      answers receives on a 10 ms tick), so compare requests and CPU per task more than tasks/s"

@@ -65,6 +65,8 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     exit 0
 fi
 mkdir -p "$BUILD" "$LOGS"
+# shellcheck source=tests/bench/bench_lib.sh
+source tests/bench/bench_lib.sh
 
 # ---- npm packages: exactly the versions in package.json, installed once into $BUILD/npm ---------
 
@@ -110,44 +112,8 @@ rm -f "$LOGS/port"
 node tests/bench/sqs/server.js "$LOGS/port" > "$LOGS/server.log" 2>&1 &
 server_pid=$!
 trap 'kill "$server_pid" 2>/dev/null' EXIT
-for _ in $(seq 100); do [ -s "$LOGS/port" ] && break; kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-if [ ! -s "$LOGS/port" ]; then echo "error: the SQS emulator did not start (see $LOGS/server.log)"; exit 1; fi
+if ! wait_port_file "$LOGS/port" "$server_pid"; then echo "error: the SQS emulator did not start (see $LOGS/server.log)"; exit 1; fi
 EP=http://127.0.0.1:$(cat "$LOGS/port")
-CLK_TCK=$(getconf CLK_TCK)
-
-server_cpu_ticks() { # user + system ticks of the server so far (fields 14 and 15 of /proc/PID/stat)
-    local f; read -r -a f < "/proc/$server_pid/stat"; echo $(( f[13] + f[14] ))
-}
-
-# ---- the contender's process tree, read without forking (the two cores are busy) ------------------
-
-declare -A hwm      # pid -> highest VmHWM seen (kB)
-tree=()
-descendants() { # descendants PID: appends PID's descendants to the array tree
-    local t kids c
-    for t in /proc/"$1"/task/*/children; do
-        [ -r "$t" ] || continue
-        read -r -a kids < "$t" || true  # the file has no final newline
-        for c in "${kids[@]}"; do tree+=("$c"); descendants "$c"; done
-    done
-}
-sample_rss() { # sample_rss ROOT: notes the VmHWM of every descendant of ROOT
-    local p k v _
-    tree=(); descendants "$1"
-    for p in "${tree[@]}"; do
-        while read -r k v _; do
-            if [ "$k" = VmHWM: ]; then [ "$v" -gt "${hwm[$p]:-0}" ] && hwm[$p]=$v; break; fi
-        done 2>/dev/null < "/proc/$p/status"
-    done
-}
-stop_tree() { # stop_tree ROOT: TERM, then KILL, every descendant of ROOT, by pid
-    local p
-    tree=(); descendants "$1"
-    for p in "${tree[@]}"; do kill -TERM "$p" 2>/dev/null; done
-    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-    tree=(); descendants "$1"
-    for p in "${tree[@]}"; do kill -KILL "$p" 2>/dev/null; done
-}
 
 sqs_call() { # sqs_call OPERATION JSON: one request on the JSON 1.0 protocol, answer on stdout
     curl -sS --max-time 10 -X POST "$EP/" -H 'Content-Type: application/x-amz-json-1.0' \
@@ -164,7 +130,7 @@ declare -A failed_log
 
 run_one() { # run_one CONTENDER RUN
     local c=$1 run=$2 q="bench-$1-$2" url log="$LOGS/$1-$2.log" timef="$LOGS/$1-$2.time"
-    local t0 pid s0 s1 stats done_ms status state="running" rate note=""
+    local t0 pid s0 s1 stats done_ms status state note
     : > "$log"
     rm -f "$LOGS/worker-$run-events.log"  # the worker appends to its event log
     if [ "$c" = worker ] && [ $worker_built -eq 0 ]; then failed_log[$c]="$LOGS/worker-build.log"; return 1; fi
@@ -173,7 +139,7 @@ run_one() { # run_one CONTENDER RUN
     fi
     curl -sS -X POST "$EP/_reset?queue=$q&target=$N" > /dev/null || { failed_log[$c]=$log; return 1; }
     hwm=()
-    s0=$(server_cpu_ticks)
+    s0=$(cpu_ticks "$server_pid")
     t0=$(date +%s%N)
     case $c in
     raw)      /usr/bin/time -f '%U %S %M' -o "$timef" "$BUILD/sqs_raw_loop" "$EP" "$url" "$N" 20 "$TIMEOUT" >> "$log" 2>&1 & ;;
@@ -186,29 +152,17 @@ run_one() { # run_one CONTENDER RUN
                   --event-log-file "$LOGS/worker-$run-events.log" --exit-when-idle 2 --receive-threads 2 --prefetch 28 >> "$log" 2>&1 & ;;
     esac
     pid=$!
-    # Wait for the server to see the queue empty. /_wait answers at once when it is, or after 500 ms,
-    # which is also how often the memory of the contender's processes is read.
-    while :; do
-        sample_rss "$pid"
-        done_ms=$(curl -sS --max-time 5 "$EP/_wait?ms=500" | jq -r '.doneMs // empty')
-        if [ -n "$done_ms" ]; then state=empty; break; fi
-        if ! kill -0 "$pid" 2>/dev/null; then state=exited; break; fi
-        if [ $(( ($(date +%s%N) - t0) / 1000000000 )) -ge "$TIMEOUT" ]; then state=timeout; break; fi
-    done
-    # The baselines exit as soon as they are done; the worker exits after --exit-when-idle.
-    if [ $state = empty ]; then
-        for _ in $(seq $((IDLE_GRACE * 2))); do kill -0 "$pid" 2>/dev/null || break; sample_rss "$pid"; sleep 0.5; done
-        if kill -0 "$pid" 2>/dev/null; then note="did not exit within ${IDLE_GRACE}s of the queue running dry; stopped"; stop_tree "$pid"; fi
-    elif [ $state = timeout ]; then
-        stop_tree "$pid"
-    fi
+    # Wait for the server to see the queue empty (finished). The baselines exit as soon as they are
+    # done; the worker exits after --exit-when-idle.
+    watch_run "$pid" "$EP/_wait" "$t0" "the queue running dry"
+    done_ms=$DONE_MS state=$RUN_STATE note=$RUN_NOTE
     wait "$pid"; status=$?
-    s1=$(server_cpu_ticks)
+    s1=$(cpu_ticks "$server_pid")
     stats=$(curl -sS "$EP/_stats")
     echo "$stats" > "$LOGS/$c-$run.stats.json"
     sqs_call DeleteQueue "{\"QueueUrl\":\"$url\"}" > /dev/null  # frees the server's memory for the next run
 
-    if [ $state != empty ]; then
+    if [ "$state" != finished ]; then
         case $state in
         exited)  echo "  $c (run $run): exited with status $status before the queue was empty;" \
                       "$(jq -r '"\(.remaining) message(s) left, \(.inFlight) of them in flight; \(.abandonedReceives) receive(s) hung up on while pending"' <<< "$stats")" >> "$log" ;;
@@ -222,34 +176,19 @@ run_one() { # run_one CONTENDER RUN
         [ "${events:-0}" -ne "$N" ] && note="${note:+$note; }${events:-0} task_completed events for $N tasks"
     fi
 
-    local u sy mx tree_kb=0 p
-    read -r u sy mx < <(tail -n 1 "$timef")
-    for p in "${!hwm[@]}"; do tree_kb=$(( tree_kb + hwm[$p] )); done
-    [ "$mx" -gt "$tree_kb" ] && tree_kb=$mx   # a process younger than the last sample
-    rate=$(awk -v n="$N" -v d="$done_ms" -v t="$t0" 'BEGIN { printf "%.1f", n / ((d - t / 1e6) / 1000) }')
-    if [ -z "${R[$c,rate]:-}" ] || awk -v a="$rate" -v b="${R[$c,rate]}" 'BEGIN { exit !(a > b) }'; then
-        R[$c,rate]=$rate
-        R[$c,cpu]=$(awk -v u="$u" -v s="$sy" 'BEGIN { printf "%.2f", u + s }')
-        R[$c,cpu_us]=$(awk -v u="$u" -v s="$sy" -v n="$N" 'BEGIN { printf "%.1f", (u + s) * 1e6 / n }')
-        R[$c,rss_tree]=$tree_kb
-        R[$c,rss_max]=$mx
-        R[$c,rpt]=$(jq -r --argjson n "$N" '.atDone.total / $n * 1000 | round / 1000' <<< "$stats")
+    if keep_if_fastest "$c" "$timef" "$t0" "$done_ms" "$stats"; then
         R[$c,ops]=$(jq -r '.atDone.requests | to_entries | map("\(.key) \(.value)") | join(", ")' <<< "$stats")
-        R[$c,tail]=$(jq -r '.total - .atDone.total' <<< "$stats")
         R[$c,slow]=$(jq -r '.slowReceives' <<< "$stats")
         R[$c,redelivered]=$(jq -r '.received - .deleted' <<< "$stats")
         R[$c,abandoned]=$(jq -r '.abandonedMessages' <<< "$stats")
-        R[$c,srv]=$(awk -v a="$s0" -v b="$s1" -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / hz }')
+        R[$c,srv]=$(cpu_seconds "$s0" "$s1")
         R[$c,note]=$note
     fi
     return 0
 }
 
-for run in $(seq "$RUNS"); do
-    for c in $CONTENDERS; do
-        run_one "$c" "$run" || failures=$((failures + 1))
-    done
-done
+# shellcheck disable=SC2086  # the list of names
+run_all $CONTENDERS
 
 # ---- report ----------------------------------------------------------------------------------------
 
@@ -258,16 +197,10 @@ declare -A LABEL=(
     [consumer]="sqs-consumer 14.2.8, 2 consumers"
     [worker]="worker: noop_worker, 2 polls, prefetch 28"
 )
-printf '  %-34s %7s %7s %10s %16s %8s %8s\n' "" "msg/s" "CPU s" "CPU us/msg" "RSS MB tree/max" "req/task" "server s"
-for c in $CONTENDERS; do
-    if [ -z "${R[$c,rate]:-}" ]; then
-        printf '  %-34s failed (see %s)\n' "${LABEL[$c]:-$c}" "${failed_log[$c]:-$LOGS}"
-        continue
-    fi
-    printf '  %-34s %7.0f %7.2f %10.1f %8.1f / %5.1f %8.3f %8.2f\n' "${LABEL[$c]:-$c}" "${R[$c,rate]}" "${R[$c,cpu]}" \
-        "${R[$c,cpu_us]}" "$(awk -v k="${R[$c,rss_tree]}" 'BEGIN { print k / 1024 }')" \
-        "$(awk -v k="${R[$c,rss_max]}" 'BEGIN { print k / 1024 }')" "${R[$c,rpt]}" "${R[$c,srv]}"
-done
+TABLE_LABEL_W=34 TABLE_US_W=10
+table_header "msg/s" "CPU us/msg"
+# shellcheck disable=SC2086  # the list of names
+table_rows $CONTENDERS
 for c in $CONTENDERS; do
     [ -n "${R[$c,rate]:-}" ] || continue
     extra=""

@@ -19,77 +19,50 @@ or `aws sts assume-role` output).
 Control: GET /_control/stats -> {"paths": {path: requests}, "ok": n, "unauthorized": n}.
 """
 import argparse
-import datetime
 import json
-import os
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import fakelib
+from fakelib import iso_z, load_keys
 
 
-def iso_z(t):
-    return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def load_keys(args):
-    if args.creds_file:
-        with open(args.creds_file, encoding="utf-8") as f:
-            c = json.load(f)
-        c = c.get("Credentials") or c.get("AccessKey") or c
-        return c["AccessKeyId"], c["SecretAccessKey"], c.get("SessionToken") or c.get("Token") or ""
-    return args.access_key, args.secret_key, args.session_token
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.Handler):
     server_version = "fake-container-credentials"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("ecs_creds: %s - %s\n" % (self.address_string(), fmt % args))
+    log_name = "ecs_creds"
 
     def send(self, code, doc):
-        body = json.dumps(doc).encode("utf-8")
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_raw(code, json.dumps(doc), "application/json")
 
     def do_GET(self):
         st, args = self.server.state, self.server.args
         path = self.path.split("?", 1)[0]
         if path == "/_control/stats":
-            with st["lock"]:
-                return self.send(200, {k: (dict(v) if isinstance(v, dict) else v) for k, v in st.items() if k != "lock"})
-        with st["lock"]:
-            st["paths"][path] = st["paths"].get(path, 0) + 1
+            with st.lock:
+                return self.send(200, st.snapshot_locked("paths", "ok", "unauthorized"))
+        st.count(path)
         if path != args.path:
             return self.send(404, {"code": "NotFound", "message": "no credentials at %s" % path})
         if args.auth_token and self.headers.get("Authorization") != args.auth_token:
-            with st["lock"]:
-                st["unauthorized"] += 1
+            with st.lock:
+                st.unauthorized += 1
             return self.send(401, {"code": "AccessDenied", "message": "the Authorization header is missing or wrong"})
         try:
             ak, sk, tok = load_keys(args)
         except (OSError, ValueError, KeyError) as e:
             return self.send(500, {"code": "InternalError", "message": "cannot read the credentials: %s" % e})
-        with st["lock"]:
-            st["ok"] += 1
+        with st.lock:
+            st.ok += 1
         return self.send(200, {"RoleArn": "arn:aws:iam::123456789012:role/worker-role", "AccessKeyId": ak,
                                "SecretAccessKey": sk, "Token": tok, "Expiration": iso_z(time.time() + args.creds_ttl)})
 
     def do_POST(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        if n > 0:
-            self.rfile.read(n)
+        self.body()
         self.send(405, {"code": "MethodNotAllowed", "message": "GET only"})
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    fakelib.add_port_file_argument(p)
     p.add_argument("--path", default="/creds")
     p.add_argument("--auth-token", default="", help="the Authorization header value required; empty: none")
     p.add_argument("--access-key", default="ASIAIOSFODNN7EXAMPLE")
@@ -99,17 +72,7 @@ def main():
     p.add_argument("--creds-ttl", type=float, default=3600, help="Expiration = now + this (seconds)")
     args = p.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = {"lock": threading.Lock(), "paths": {}, "ok": 0, "unauthorized": 0}
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("ecs_creds: listening on 127.0.0.1:%d\n" % server.server_address[1])
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, fakelib.Stats(ok=0, unauthorized=0), args, "ecs_creds")
 
 
 if __name__ == "__main__":

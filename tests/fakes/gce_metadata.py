@@ -45,59 +45,34 @@ Control (no Metadata-Flavor needed; not counted in "paths"):
 import argparse
 import hashlib
 import json
-import os
-import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+import fakelib
 
 V1 = "/computeMetadata/v1/"
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 
 
-class State:
+class State(fakelib.Stats):
     def __init__(self, args):
-        self.lock = threading.Lock()
+        super().__init__(requests=0, forbidden=0, tokens_issued=0,
+                         tokens={},   # token -> {"token", "expires_at", "revoked", "source"}
+                         preempted=bool(args.preempted), maintenance="NONE")
         self.changed = threading.Condition(self.lock)
-        self.paths = {}
-        self.requests = 0
-        self.forbidden = 0
-        self.tokens_issued = 0
-        self.tokens = {}              # token -> {"token", "expires_at", "revoked", "source"}
-        self.preempted = bool(args.preempted)
-        self.maintenance = "NONE"
 
 
 def etag(value):
     return hashlib.sha1(value.encode("utf-8")).hexdigest()[:16]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.Handler):
     server_version = "Metadata Server for VM"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("gce_metadata: %s - %s\n" % (self.address_string(), fmt % args))
+    log_name = "gce_metadata"
 
     def send(self, code, body="", ctype="application/text", headers=(), flavor=True):
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        self.send_response(code)
-        if flavor:
-            self.send_header("Metadata-Flavor", "Google")
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
+        self.send_raw(code, body, ctype, ([("Metadata-Flavor", "Google")] if flavor else []) + list(headers))
 
     # ---- control ---------------------------------------------------------------------------------
 
@@ -254,7 +229,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    fakelib.add_port_file_argument(p)
     p.add_argument("--instance-name", default="fake-gce-instance")
     p.add_argument("--project", default="test-proj")
     p.add_argument("--token", default="ya29.metadata-token")
@@ -264,17 +239,7 @@ def main():
     p.add_argument("--preempted", action="store_true", help="start preempted (TRUE)")
     args = p.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = State(args)
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("gce_metadata: listening on 127.0.0.1:%d\n" % server.server_address[1])
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, State(args), args, "gce_metadata")
 
 
 if __name__ == "__main__":

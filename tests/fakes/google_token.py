@@ -51,15 +51,14 @@ Control:
 import argparse
 import base64
 import json
-import os
 import re
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import jwt  # PyJWT (Debian python3-jwt)
+
+import fakelib
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SCOPES_OK = ("https://www.googleapis.com/auth/pubsub", "https://www.googleapis.com/auth/cloud-platform")
@@ -72,47 +71,24 @@ class Refused(Exception):
         self.status, self.error, self.description = status, error, description
 
 
-class State:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.paths = {}
-        self.tokens = {}
-        self.issued = 0
-        self.jwt_ok = self.jwt_rejected = self.refresh_ok = self.refresh_rejected = 0
-        self.other_rejected = 0
-        self.injected = 0
-        self.fail_status, self.fail_count = 0, 0
-        self.errors = {}
-        self.content_types = {}
-        self.last_header = self.last_claims = self.last_error = self.last_assertion = None
+def new_state():
+    return fakelib.Stats(tokens={}, issued=0, jwt_ok=0, jwt_rejected=0, refresh_ok=0, refresh_rejected=0,
+                         other_rejected=0, injected=0, fail_status=0, fail_count=0, errors={}, content_types={},
+                         last_header=None, last_claims=None, last_error=None, last_assertion=None)
 
 
 def b64url_json(part):
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.AnyMethod, fakelib.Handler):
     server_version = "fake-google-oauth2"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("google_token: %s - %s\n" % (self.address_string(), fmt % args))
+    log_name = "google_token"
 
     def send(self, code, doc, headers=()):
         body = (json.dumps(doc, indent=2) + "\n").encode("utf-8") if not isinstance(doc, bytes) else doc
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
+        self.send_raw(code, body, "application/json; charset=utf-8",
+                      [("Cache-Control", "no-cache, no-store, max-age=0, must-revalidate")] + list(headers))
 
     # ---- control ---------------------------------------------------------------------------------
 
@@ -302,30 +278,17 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_control/"):
             return self.control(method, path, raw)
         st = self.server.state
-        with st.lock:
-            st.paths[path] = st.paths.get(path, 0) + 1
+        st.count(path)
         if path != "/token":
             return self.send(404, {"error": "not_found", "error_description": "no such path: %s" % path})
         if method != "POST":
             return self.send(405, {"error": "invalid_request", "error_description": "use POST"})
         return self.token(raw)
 
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    fakelib.add_port_file_argument(p)
     p.add_argument("--public-key", action="append", default=[], help="PEM public key file (read at each request)")
     p.add_argument("--client-email", default="worker@sa-proj.iam.gserviceaccount.com")
     p.add_argument("--key-id", default="", help="the kid the JWT header must carry (not checked if empty)")
@@ -338,17 +301,7 @@ def main():
     p.add_argument("--token-prefix", default="ya29.fake-")
     args = p.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = State()
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("google_token: listening on 127.0.0.1:%d\n" % server.server_address[1])
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, new_state(), args, "google_token")
 
 
 if __name__ == "__main__":

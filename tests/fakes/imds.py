@@ -34,71 +34,31 @@ Control (no token needed):
                               "tokens_issued": n, "bad_token_requests": PUTs refused}
 """
 import argparse
-import datetime
 import json
-import os
 import secrets
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import fakelib
+from fakelib import iso_z, load_keys
 
 MD = "/latest/meta-data/"
 
 
-def iso_z(t):
-    return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def new_state():
+    return fakelib.Stats(tokens={},           # token -> expiry (monotonic)
+                         unauthorized=0, tokens_issued=0, bad_token_requests=0,
+                         spot=None)           # {"action", "time"} once set
 
 
-def load_keys(args):
-    """(access key, secret key, session token) from --creds-file (read now) or the arguments."""
-    if args.creds_file:
-        with open(args.creds_file, encoding="utf-8") as f:
-            c = json.load(f)
-        c = c.get("Credentials") or c.get("AccessKey") or c
-        return c["AccessKeyId"], c["SecretAccessKey"], c.get("SessionToken") or c.get("Token") or ""
-    return args.access_key, args.secret_key, args.session_token
-
-
-class State:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.tokens = {}          # token -> expiry (monotonic)
-        self.paths = {}
-        self.unauthorized = 0
-        self.tokens_issued = 0
-        self.bad_token_requests = 0
-        self.spot = None          # {"action", "time"} once set
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.Handler):
     server_version = "fake-imds"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("imds: %s - %s\n" % (self.address_string(), fmt % args))
+    log_name = "imds"
 
     def send(self, code, body=b"", ctype="text/plain", headers=()):
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
+        self.send_raw(code, body, ctype, headers)
 
     def count(self, path):
-        st = self.server.state
-        with st.lock:
-            st.paths[path] = st.paths.get(path, 0) + 1
+        self.server.state.count(path)
 
     # ---- control ---------------------------------------------------------------------------------
 
@@ -107,9 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.body()
         if path == "/_control/stats" and method == "GET":
             with st.lock:
-                doc = {"paths": dict(st.paths), "unauthorized": st.unauthorized,
-                       "tokens_issued": st.tokens_issued, "bad_token_requests": st.bad_token_requests,
-                       "spot": st.spot}
+                doc = st.snapshot_locked("paths", "unauthorized", "tokens_issued", "bad_token_requests", "spot")
             return self.send(200, json.dumps(doc), "application/json")
         if path == "/_control/spot" and method == "POST":
             try:
@@ -220,7 +178,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    fakelib.add_port_file_argument(p)
     p.add_argument("--instance-id", default="i-0123456789abcdef0")
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--role", default="worker-role", help='IAM role name; "" for an instance without a role')
@@ -231,17 +189,7 @@ def main():
     p.add_argument("--creds-ttl", type=float, default=21600, help="Expiration = now + this (seconds)")
     args = p.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = State()
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("imds: listening on 127.0.0.1:%d\n" % server.server_address[1])
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, new_state(), args, "imds")
 
 
 if __name__ == "__main__":

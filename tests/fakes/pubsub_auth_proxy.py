@@ -42,15 +42,13 @@ their ack deadline passes, "paths": {"METHOD PATH": n},
 import argparse
 import http.client
 import json
-import os
-import select
-import socket
 import sys
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
+
+import fakelib
 
 STATUS_NAMES = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
                 409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED", 499: "CANCELLED",
@@ -85,41 +83,12 @@ def resource_name(path):
     return last.split(":", 1)[0]
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.ProxyMixin, fakelib.AnyMethod, fakelib.Handler):
     server_version = "ESF"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("pubsub_auth_proxy: %s - %s\n" % (self.address_string(), fmt % args))
-
-    def send_raw(self, code, body, ctype, headers=()):
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    log_name = "pubsub_auth_proxy"
 
     def send_json(self, code, doc, headers=()):
         self.send_raw(code, (json.dumps(doc, indent=2) + "\n").encode("utf-8"), "application/json; charset=UTF-8", headers)
-
-    def body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            out = b""
-            while True:
-                line = self.rfile.readline()
-                n = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if n == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return out
-                out += self.rfile.read(n)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
 
     # ---- control ---------------------------------------------------------------------------------
 
@@ -240,43 +209,11 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             self.abandoned(body)
 
-    def client_gone(self):
-        """The client closed the connection while its request was upstream (it gave up on a pull)."""
-        try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
-
-    def abandoned(self, body):
-        st = self.server.state
-        with st.lock:
-            st.abandoned_answers += 1
-            st.abandoned_messages += body.count(b'"ackId"')
-        self.close_connection = True
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_HEAD(self):
-        self.handle_any("HEAD")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    fakelib.add_port_file_argument(p)
     p.add_argument("--upstream", required=True, help="the emulator, http://127.0.0.1:PORT")
     p.add_argument("--tokens-url", action="append", default=[], help="GET -> {\"tokens\": [...]} (repeatable)")
     p.add_argument("--timeout", type=float, default=150, help="upstream timeout (an empty emulator pull lasts ~90 s)")
@@ -286,17 +223,7 @@ def main():
         if host not in ("127.0.0.1", "localhost", "::1"):
             sys.exit("pubsub_auth_proxy: %s is not on this machine (127.0.0.1 only)" % url)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = State()
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("pubsub_auth_proxy: listening on 127.0.0.1:%d -> %s\n" % (server.server_address[1], args.upstream))
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, State(), args, "pubsub_auth_proxy", " -> %s" % args.upstream)
 
 
 if __name__ == "__main__":

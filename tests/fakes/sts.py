@@ -32,62 +32,30 @@ Control: GET /_control/stats -> {"paths": {path: requests}, "ok": n, "rejected":
 "last": the last request's parameters without WebIdentityToken}.
 """
 import argparse
-import datetime
 import json
-import os
 import re
-import sys
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
+
+import fakelib
+from fakelib import iso_z, load_keys
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 
-def iso_z(t):
-    return datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def new_state():
+    return fakelib.Stats(ok=0, rejected=0, errors={}, signed=0, last=None)
 
 
-def load_keys(args):
-    if args.creds_file:
-        with open(args.creds_file, encoding="utf-8") as f:
-            c = json.load(f)
-        c = c.get("Credentials") or c.get("AccessKey") or c
-        return c["AccessKeyId"], c["SecretAccessKey"], c.get("SessionToken") or c.get("Token") or ""
-    return args.access_key, args.secret_key, args.session_token
-
-
-class State:
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.paths = {}
-        self.ok = 0
-        self.rejected = 0
-        self.errors = {}
-        self.signed = 0
-        self.last = None
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.Handler):
     server_version = "fake-sts"
-    sys_version = ""
-
-    def log_message(self, fmt, *args):
-        sys.stderr.write("sts: %s - %s\n" % (self.address_string(), fmt % args))
+    log_name = "sts"
 
     def send(self, code, body, ctype="text/xml"):
-        body = body.encode("utf-8")
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_raw(code, body, ctype, [("x-amzn-RequestId", str(uuid.uuid4()))])
 
     def error(self, status, code, message, kind="Sender"):
         st = self.server.state
@@ -108,13 +76,11 @@ class Handler(BaseHTTPRequestHandler):
     def handle_sts(self, method):
         st, args = self.server.state, self.server.args
         path, _, query = self.path.partition("?")
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n > 0 else b""
+        raw = self.body()
         if path.startswith("/_control/"):
             if path == "/_control/stats" and method == "GET":
                 with st.lock:
-                    doc = {"paths": dict(st.paths), "ok": st.ok, "rejected": st.rejected, "errors": dict(st.errors),
-                           "signed": st.signed, "last": st.last}
+                    doc = st.snapshot_locked("paths", "ok", "rejected", "errors", "signed", "last")
                 return self.send(200, json.dumps(doc), "application/json")
             return self.send(404, "no such control endpoint\n", "text/plain")
         with st.lock:
@@ -199,7 +165,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--port-file", required=True)
+    fakelib.add_port_file_argument(p)
     p.add_argument("--token-file", required=True, help="the web identity token the worker must send")
     p.add_argument("--role-arn", required=True)
     p.add_argument("--access-key", default="ASIAIOSFODNN7EXAMPLE")
@@ -210,17 +176,7 @@ def main():
     p.add_argument("--docs-order", action="store_true", help="the API reference example's member order")
     args = p.parse_args()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = State()
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("sts: listening on 127.0.0.1:%d\n" % server.server_address[1])
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, new_state(), args, "sts")
 
 
 if __name__ == "__main__":

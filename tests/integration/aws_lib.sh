@@ -31,22 +31,8 @@ if ! declare -F lib_cleanup > /dev/null; then
     exit 1
 fi
 
-# Servers started in a command substitution (port=$(start_fake ...)) cannot add to LIB_PIDS, so
-# every server's PID also goes into this file, and the exit trap kills those too (by PID).
-AWS_LIB_PIDS=$T/aws-lib.pids
-: > "$AWS_LIB_PIDS"
-aws_lib_cleanup() {
-    local p
-    if [ -f "$AWS_LIB_PIDS" ]; then
-        while read -r p; do
-            [ -n "$p" ] || continue
-            kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-            wait "$p" 2>/dev/null   # reaps our children without bash's "Killed" notice
-        done < "$AWS_LIB_PIDS"
-    fi
-    lib_cleanup
-}
-trap aws_lib_cleanup EXIT
+# shellcheck source=tests/integration/servers_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/servers_lib.sh"
 
 MOTO_EXAMPLE_KEY=AKIAIOSFODNN7EXAMPLE
 MOTO_EXAMPLE_SECRET=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
@@ -91,8 +77,7 @@ start_moto() {
     ( cd "$MOTO_DIR" && INITIAL_NO_AUTH_ACTION_COUNT=3 exec moto_server -H 127.0.0.1 -p 0 ) \
         > "$MOTO_DIR/server.log" 2>&1 < /dev/null &
     MOTO_PID=$!
-    LIB_PIDS+=("$MOTO_PID")
-    echo "$MOTO_PID" >> "$AWS_LIB_PIDS"
+    servers_track "$MOTO_PID"
     wait_for "moto_server to listen" 60 moto_started > /dev/null
     MOTO_PORT=$(sed -n 's|.*Running on http://127\.0\.0\.1:\([0-9][0-9]*\).*|\1|p' "$MOTO_DIR/server.log" | head -n 1)
     [ -n "$MOTO_PORT" ] || aws_lib_fail "moto_server starts" "$(tail -n 20 "$MOTO_DIR/server.log")"
@@ -104,7 +89,8 @@ start_moto() {
     export AWS_EC2_METADATA_DISABLED=true AWS_PAGER=''
     # A safety net: anything that is not for 127.0.0.1 goes to a proxy that is not there.
     export http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 \
-        ALL_PROXY=http://127.0.0.1:9 no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+        ALL_PROXY=http://127.0.0.1:9
+    servers_local_only
     # The 3 free actions.
     boot=(env AWS_ACCESS_KEY_ID="$MOTO_EXAMPLE_KEY" AWS_SECRET_ACCESS_KEY="$MOTO_EXAMPLE_SECRET"
           aws --endpoint-url "$MOTO_URL" --region us-east-1 --output json)
@@ -149,52 +135,12 @@ moto_session_creds() {
     export MOTO_SESSION_FILE MOTO_ROLE_ARN MOTO_SESSION_ACCESS_KEY_ID MOTO_SESSION_SECRET_ACCESS_KEY MOTO_SESSION_TOKEN
 }
 
-# stop_server PID [TIMEOUT]: SIGTERM, then SIGKILL if it is still there after TIMEOUT seconds
-# (default 5). Returns 1 if SIGKILL was needed.
-stop_server() {
-    local pid=$1 timeout=${2:-5} rc=0
-    kill -TERM "$pid" 2>/dev/null
-    if ! wait_for "PID $pid to stop after SIGTERM" "$timeout" not_alive "$pid" > /dev/null; then
-        kill -KILL "$pid" 2>/dev/null
-        wait_for "PID $pid to stop after SIGKILL" 5 not_alive "$pid" > /dev/null
-        rc=1
-    fi
-    wait "$pid" 2>/dev/null
-    return $rc
-}
-
 # ---- the fake servers (tests/fakes/NAME.py) -----------------------------------------------------------
 
-fake_started() { [ -s "$1" ] || ! alive "$2"; }
-
-# start_fake NAME ARGS...: starts tests/fakes/NAME.py ARGS... on a free port of 127.0.0.1, waits
-# (10 s at most) for its port file, prints the port. Its stderr (one line per request) goes to
-# $T/fakes/NAME.*.log. Run directly (not in $(...)) it also sets FAKE_PORT, FAKE_URL, FAKE_PID and
-# FAKE_LOG; either way the server is killed when the suite exits. Returns 1 (with a diagnostic on
-# stderr) if the server did not start.
+# start_fake NAME ARGS...: start_fake_with python3 NAME ARGS... (servers_lib.sh): prints the port,
+# sets FAKE_PORT, FAKE_URL, FAKE_PID and FAKE_LOG when not run in $(...).
 start_fake() {
-    local name=$1 base pid port
-    shift
-    mkdir -p "$T/fakes"
-    base=$(mktemp "$T/fakes/$name.XXXXXX") || return 1
-    python3 "$ROOT/tests/fakes/$name.py" --port-file "$base.port" "$@" > "$base.log" 2>&1 < /dev/null &
-    pid=$!
-    LIB_PIDS+=("$pid")
-    echo "$pid" >> "$AWS_LIB_PIDS"
-    wait_for "tests/fakes/$name.py to write its port" 10 fake_started "$base.port" "$pid" > /dev/null
-    port=$(cat "$base.port" 2>/dev/null)
-    if [ -z "$port" ]; then
-        { echo "# tests/fakes/$name.py did not start:"; sed -e 's/^/#   /' "$base.log" | tail -n 20; } >&2
-        return 1
-    fi
-    FAKE_PORT=$port FAKE_URL=http://127.0.0.1:$port FAKE_PID=$pid FAKE_LOG=$base.log
-    echo "$port"
-}
-
-# fake_stats PORT [JQ_FILTER]: the fake's /_control/stats (through jq -c FILTER if given).
-fake_stats() {
-    if [ $# -ge 2 ]; then curl -sf --max-time 5 "http://127.0.0.1:$1/_control/stats" | jq -c "$2"
-    else curl -sf --max-time 5 "http://127.0.0.1:$1/_control/stats"; fi
+    start_fake_with python3 "$@"
 }
 
 # ---- SQS ---------------------------------------------------------------------------------------------

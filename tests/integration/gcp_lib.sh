@@ -6,8 +6,8 @@
 # load_tasks_pubsub, drain_events_pubsub, sub_backlog and sub_ids, service-account key files
 # (make_sa_key) and authorized_user files (make_authorized_user), and the fakes of tests/fakes:
 # the OAuth2 token endpoint (start_token_fake), the GCE metadata server (start_metadata_fake) and
-# the authenticating proxy in front of the emulator (start_auth_proxy), with gcp_stats and
-# gcp_stop_server.
+# the authenticating proxy in front of the emulator (start_auth_proxy), with fake_stats and
+# stop_server (servers_lib.sh).
 #
 # Nothing here talks to anything but 127.0.0.1, and the environment is set so that the worker
 # does not either: on sourcing, every Google / gcloud / proxy variable is removed; HOME and
@@ -54,34 +54,13 @@ GCP_PYTHON=${GCP_PYTHON:-/usr/bin/python3}
 GCP_PROJECT=${GCP_PROJECT:-test-proj}
 export GCP_PROJECT
 
-# Servers started in a command substitution cannot add to LIB_PIDS, so every server's PID also goes
-# into this file, and the exit trap kills those too (by PID).
-GCP_LIB_PIDS=$T/gcp-lib.pids
-: > "$GCP_LIB_PIDS"
-GCP_PREVIOUS_CLEANUP=lib_cleanup
-declare -F aws_lib_cleanup > /dev/null && GCP_PREVIOUS_CLEANUP=aws_lib_cleanup
-gcp_lib_cleanup() {
-    local p
-    if [ -f "$GCP_LIB_PIDS" ]; then
-        while read -r p; do
-            [ -n "$p" ] || continue
-            kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-            wait "$p" 2>/dev/null
-        done < "$GCP_LIB_PIDS"
-    fi
-    "$GCP_PREVIOUS_CLEANUP"
-}
-trap gcp_lib_cleanup EXIT
+# shellcheck source=tests/integration/servers_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/servers_lib.sh"
 
 # gcp_lib_fail NAME DIAGNOSTIC...: a setup step failed: not ok, and the suite stops.
 gcp_lib_fail() {
     notok "$@"
     finish
-}
-
-# free_port: a TCP port of 127.0.0.1 that was free a moment ago.
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
 # ---- a clean environment ---------------------------------------------------------------------------
@@ -93,7 +72,7 @@ for v in $(compgen -e); do
     esac
 done
 unset v
-export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
+servers_local_only
 GCP_HOME=$T/gcp-home
 mkdir -p "$GCP_HOME/gcloud"
 export HOME=$GCP_HOME CLOUDSDK_CONFIG=$GCP_HOME/gcloud
@@ -112,20 +91,6 @@ AU_CLIENT_SECRET=d-FL95Q19q7MQmFpd7hHD0Ty
 AU_REFRESH_TOKEN=1//0fake-refresh-token-for-cloudtasks-tests
 
 # ---- servers -----------------------------------------------------------------------------------------
-
-# gcp_stop_server PID [TIMEOUT]: SIGTERM, then SIGKILL if it is still there after TIMEOUT seconds
-# (default 5). Returns 1 if SIGKILL was needed.
-gcp_stop_server() {
-    local pid=$1 timeout=${2:-5} rc=0
-    kill -TERM "$pid" 2>/dev/null
-    if ! wait_for "PID $pid to stop after SIGTERM" "$timeout" not_alive "$pid" > /dev/null; then
-        kill -KILL "$pid" 2>/dev/null
-        wait_for "PID $pid to stop after SIGKILL" 5 not_alive "$pid" > /dev/null
-        rc=1
-    fi
-    wait "$pid" 2>/dev/null
-    return $rc
-}
 
 emu_up() { [ "$(curl -s --max-time 2 "http://127.0.0.1:$1/" 2>/dev/null)" = Ok ] || ! alive "$2"; }
 
@@ -148,8 +113,7 @@ start_emulator() {
         ( cd "$T/emulator" && exec "$PUBSUB_EMULATOR_BIN" --host=127.0.0.1 --port="$port" "$@" ) \
             >> "$EMU_LOG" 2>&1 < /dev/null &
         pid=$!
-        LIB_PIDS+=("$pid")
-        echo "$pid" >> "$GCP_LIB_PIDS"
+        servers_track "$pid"
         wait_for "the Pub/Sub emulator on 127.0.0.1:$port" 60 emu_up "$port" "$pid" > /dev/null
         if alive "$pid" && [ "$(curl -s --max-time 2 "http://127.0.0.1:$port/")" = Ok ]; then
             EMU_PID=$pid EMU_PORT=$port EMU_URL=http://127.0.0.1:$port
@@ -162,36 +126,11 @@ start_emulator() {
     gcp_lib_fail "the Pub/Sub emulator starts" "$(tail -n 20 "$EMU_LOG")"
 }
 
-gcp_fake_started() { [ -s "$1" ] || ! alive "$2"; }
-
-# gcp_fake NAME ARGS...: starts tests/fakes/NAME.py ARGS... with $GCP_PYTHON on a free port of
-# 127.0.0.1, waits (10 s at most) for its port file, prints the port. Its stderr (one line per
-# request) goes to $T/fakes/NAME.*.log. Run directly (not in $(...)) it also sets GFAKE_PORT,
-# GFAKE_URL, GFAKE_PID and GFAKE_LOG; either way the server is killed when the suite exits.
-# Returns 1 (with a diagnostic on stderr) if the server did not start.
+# gcp_fake NAME ARGS...: start_fake_with "$GCP_PYTHON" NAME ARGS... (servers_lib.sh): prints the
+# port; run directly (not in $(...)) it also sets GFAKE_PORT, GFAKE_URL, GFAKE_PID and GFAKE_LOG.
 gcp_fake() {
-    local name=$1 base pid port
-    shift
-    mkdir -p "$T/fakes"
-    base=$(mktemp "$T/fakes/$name.XXXXXX") || return 1
-    "$GCP_PYTHON" "$ROOT/tests/fakes/$name.py" --port-file "$base.port" "$@" > "$base.log" 2>&1 < /dev/null &
-    pid=$!
-    LIB_PIDS+=("$pid")
-    echo "$pid" >> "$GCP_LIB_PIDS"
-    wait_for "tests/fakes/$name.py to write its port" 10 gcp_fake_started "$base.port" "$pid" > /dev/null
-    port=$(cat "$base.port" 2>/dev/null)
-    if [ -z "$port" ]; then
-        { echo "# tests/fakes/$name.py did not start:"; sed -e 's/^/#   /' "$base.log" | tail -n 20; } >&2
-        return 1
-    fi
-    GFAKE_PORT=$port GFAKE_URL=http://127.0.0.1:$port GFAKE_PID=$pid GFAKE_LOG=$base.log
-    echo "$port"
-}
-
-# gcp_stats PORT [JQ_FILTER]: the fake's /_control/stats (through jq -c FILTER if given).
-gcp_stats() {
-    if [ $# -ge 2 ]; then curl -sf --max-time 5 "http://127.0.0.1:$1/_control/stats" | jq -c "$2"
-    else curl -sf --max-time 5 "http://127.0.0.1:$1/_control/stats"; fi
+    start_fake_with "$GCP_PYTHON" "$@" || return 1
+    GFAKE_PORT=$FAKE_PORT GFAKE_URL=$FAKE_URL GFAKE_PID=$FAKE_PID GFAKE_LOG=$FAKE_LOG
 }
 
 # start_token_fake KEYDIR [ARGS...]: the fake OAuth2 token endpoint (google_token.py), accepting

@@ -216,13 +216,22 @@ fi
 
 # ---- SIGTERM gives every unfinished message back at once --------------------------------------------------
 
-M=$T/term-markers
-sleep_tasks "$T/term.jsonl" "$M" 5 30 ', "ignore_shutdown": true'
-load_tasks term5 "$T/term.jsonl" || aws_lib_fail "load_tasks term5"
-aws_start term term5 "$P" --num-simultaneous-tasks 2 --shutdown-grace-period 0 --visibility-timeout 120
-if wait_for "2 tasks to start" 30 has_count "$M" start 2; then
+# term_after_2 NAME QUEUE COUNT TASK_EXTRA WORKER_ARGS...: COUNT 30 s sleep tasks (markers in
+# M=$T/NAME-markers) loaded into QUEUE, the worker started on it (aws_start NAME); once 2 tasks have
+# started, started=their ids and the worker gets SIGTERM. Returns 1 if they never started.
+term_after_2() {
+    local name=$1 q=$2 n=$3 extra=$4
+    shift 4
+    M=$T/$name-markers
+    sleep_tasks "$T/$name.jsonl" "$M" "$n" 30 "$extra"
+    load_tasks "$q" "$T/$name.jsonl" || aws_lib_fail "load_tasks $q"
+    aws_start "$name" "$q" "$P" "$@"
+    wait_for "2 tasks to start" 30 has_count "$M" start 2 || return 1
     started=$(ids "$M" start)
     kill -TERM "$WPID"
+}
+
+if term_after_2 term term5 5 ', "ignore_shutdown": true' --num-simultaneous-tasks 2 --shutdown-grace-period 0 --visibility-timeout 120; then
     t0=${EPOCHREALTIME/[.,]/}
     if wait_for "all 5 messages visible" 10 counts_are term5 "5 0"; then
         ok "SIGTERM, grace 0: all 5 messages (2 running, 3 not started) visible again within $(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 )) ms (visibility timeout 120 s)"
@@ -240,13 +249,7 @@ else
 fi
 
 # Tasks that stop at the notice and return DONE are deleted; the others are given back.
-M=$T/term2-markers
-sleep_tasks "$T/term2.jsonl" "$M" 4 30 ', "on_notice": "return"'
-load_tasks term4 "$T/term2.jsonl" || aws_lib_fail "load_tasks term4"
-aws_start term2 term4 "$P" --num-simultaneous-tasks 2 --visibility-timeout 120
-if wait_for "2 tasks to start" 30 has_count "$M" start 2; then
-    started=$(ids "$M" start)
-    kill -TERM "$WPID"
+if term_after_2 term2 term4 4 ', "on_notice": "return"' --num-simultaneous-tasks 2 --visibility-timeout 120; then
     wait_worker "$WPID" 30
     exited_ok term2 "SIGTERM, tasks return DONE at the notice"
     is "SIGTERM, tasks return DONE: they are task_completed, retry false" "$started" "$(completed "$T/term2/events.log")"

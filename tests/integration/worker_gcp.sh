@@ -107,6 +107,17 @@ settled() {
     SETTLED+=("$GCP_PROJECT/$1-subscription $(( ${EPOCHREALTIME/[.,]/} / 1000000 + 65 ))")
 }
 
+# settled_run NAME TIMEOUT QUEUE WHAT COMMAND...: gcp_run NAME TIMEOUT QUEUE COMMAND..., whose tasks
+# all end acknowledged (settled QUEUE); log=its event log; it exited 0 (exited_ok NAME WHAT).
+settled_run() {
+    local name=$1 timeout=$2 q=$3 what=$4
+    shift 4
+    gcp_run "$name" "$timeout" "$q" "$@"
+    settled "$q"
+    log=$T/$name/events.log
+    exited_ok "$name" "$what"
+}
+
 # ---- a whole run of the addition example -------------------------------------------------------------
 
 jq -c '.[:50][]' "$ROOT/examples/addition_tasks.json" > "$T/add50.jsonl"
@@ -114,10 +125,7 @@ run_worker add-file 60 "$A" --task-file "$T/add50.jsonl" --event-log-file "$T/ad
 load add50 "$T/add50.jsonl"
 missing_resource() { ! ps_exists "$1"; }
 check "addition: add50-events-topic does not exist before the run" missing_resource topics/add50-events-topic
-gcp_run add-ps 120 add50 "$A" --num-simultaneous-tasks 4
-settled add50
-log=$T/add-ps/events.log
-exited_ok add-ps "addition, 50 tasks from Pub/Sub (emulator, PUBSUB_EMULATOR_HOST)"
+settled_run add-ps 120 add50 "addition, 50 tasks from Pub/Sub (emulator, PUBSUB_EMULATOR_HOST)" "$A" --num-simultaneous-tasks 4
 check "addition: events valid" events_valid "$log"
 is "addition: one task_completed per task, retry false, the same results as the task-file run" \
     "$(summary "$T/add-file/events.log")" "$(summary "$log")"
@@ -166,10 +174,7 @@ run_worker fail-file 60 "$F" --task-file "$T/failures.jsonl" --event-log-file "$
 with_dlq failures > /dev/null || gcp_lib_fail "failures: a subscription with a dead-letter policy"
 load failures "$T/failures.jsonl"
 ps_events failures || gcp_lib_fail "failures: create the events subscription beforehand"
-gcp_run fail-ps 120 failures "$F" --num-simultaneous-tasks 2 "${MEM[@]}"
-settled failures
-log=$T/fail-ps/events.log
-exited_ok fail-ps "failures from Pub/Sub"
+settled_run fail-ps 120 failures "failures from Pub/Sub" "$F" --num-simultaneous-tasks 2 "${MEM[@]}"
 check "failures: events valid" events_valid "$log"
 is "failures: the tasks not retried have the same single event as in the task-file run" \
     "$(summary_without "$T/fail-file/events.log" failures-retry)" "$(summary_without "$log" failures-retry)"
@@ -189,10 +194,8 @@ check "failures: no sanitizer report" no_sanitizer_report "$T/fail-ps/stderr"
 # With the retry flags the failed, crashed and exited tasks are given back too.
 with_dlq failures2 > /dev/null || gcp_lib_fail "failures2: a subscription with a dead-letter policy"
 load failures2 "$T/failures.jsonl"
-gcp_run fail-retry 180 failures2 "$F" --num-simultaneous-tasks 2 --retry-on-exception --retry-on-exit "${MEM[@]}"
-settled failures2
-log=$T/fail-retry/events.log
-exited_ok fail-retry "failures with --retry-on-exception --retry-on-exit"
+settled_run fail-retry 180 failures2 "failures with --retry-on-exception --retry-on-exit" \
+    "$F" --num-simultaneous-tasks 2 --retry-on-exception --retry-on-exit "${MEM[@]}"
 five() { printf '%s, %s, %s, %s, %s' "$1" "$1" "$1" "$1" "$1"; }
 is "retry flags: the error task ran 5 times, task_exception retry true" "$(five "task_exception true")" "$(runs_of "$log" failures-error)"
 is "retry flags: the crashing task ran 5 times, task_exited retry true" "$(five "task_exited true")" "$(runs_of "$log" failures-crash)"
@@ -314,10 +317,7 @@ fi
 { jl g-1 '{"action": "ok"}'; jl g-2 '{"action": "ok"}'; } > "$T/good.jsonl"
 load bad "$T/good.jsonl"
 bad_ids=$(ps_publish bad-topic 'this is not JSON' '{"data": {"action": "ok"}}' '["task_id", "x"]' | tr '\n' ' ')
-gcp_run bad 60 bad "$P"
-settled bad
-log=$T/bad/events.log
-exited_ok bad "3 bad message bodies among 2 good tasks"
+settled_run bad 60 bad "3 bad message bodies among 2 good tasks" "$P"
 is "bad bodies: the good tasks ran" "g-1 g-2" "$(completed "$log")"
 missing=""
 for id in $bad_ids; do
@@ -372,8 +372,8 @@ MD_AUTH_HOST=$MD_HOST MD_AUTH_PORT=$MD_PORT
 start_auth_proxy "$GTOKEN_PORT" "$MD_AUTH_PORT" || gcp_lib_fail "the authenticating proxy starts"
 # A worker that authenticates: no emulator shortcut, the proxy as the endpoint.
 AUTH=(env -u PUBSUB_EMULATOR_HOST CLOUDTASKS_PUBSUB_ENDPOINT="$PROXY_URL")
-tok() { gcp_stats "$GTOKEN_PORT" "$1"; }
-proxy() { gcp_stats "$PROXY_PORT" "$1"; }
+tok() { fake_stats "$GTOKEN_PORT" "$1"; }
+proxy() { fake_stats "$PROXY_PORT" "$1"; }
 
 is "proxy: a request without a token is refused (401 UNAUTHENTICATED)" 401 \
     "$(curl -s -o /dev/null -w '%{http_code}' "$PROXY_URL/v1/projects/$GCP_PROJECT/topics/add50-topic")"
@@ -442,17 +442,17 @@ is "HOME application-default file: the 3 tasks ran (project from the key)" "$THR
 # The metadata server: no credentials file anywhere; the project and the token from the metadata
 # server; keep-alive instance_id = its instance/name.
 GCP_PROJECT=$MD_PROJECT load md "$T/three.jsonl"
-md_tokens0=$(gcp_stats "$MD_AUTH_PORT" .tokens_issued)
+md_tokens0=$(fake_stats "$MD_AUTH_PORT" .tokens_issued)
 gcp_run_auto md 60 md "${AUTH[@]}" GCE_METADATA_HOST="$MD_AUTH_HOST" GCE_METADATA_IP="$MD_AUTH_HOST" "$A" --keepalive-interval 1
 GCP_PROJECT=$MD_PROJECT settled md
 exited_ok md "metadata-server token and project through the proxy"
 is "metadata server: the 3 tasks ran" "$THREE" "$(completed "$T/md/events.log")"
-md_tokens=$(( $(gcp_stats "$MD_AUTH_PORT" .tokens_issued) - md_tokens0 ))
+md_tokens=$(( $(fake_stats "$MD_AUTH_PORT" .tokens_issued) - md_tokens0 ))
 if [ "$md_tokens" -ge 1 ] && [ "$md_tokens" -le 2 ]; then ok "metadata server: one token for the run ($md_tokens)"
 else notok "metadata server: one token for the run" "tokens fetched: $md_tokens"; fi
 is "metadata server: the proxy saw the metadata server's tokens" true \
     "$(proxy '[.tokens_used | keys[] | select(startswith("ya29.metadata"))] | length > 0')"
-is "metadata server: every request carried Metadata-Flavor: Google" 0 "$(gcp_stats "$MD_AUTH_PORT" .forbidden)"
+is "metadata server: every request carried Metadata-Flavor: Google" 0 "$(fake_stats "$MD_AUTH_PORT" .forbidden)"
 if GCP_PROJECT=$MD_PROJECT drain_events_pubsub md "$T/md/queue.jsonl"; then
     is "metadata server: keep_alive instance_id is instance/name" gce-vm-1 "$(keep_alive_ids "$T/md/queue.jsonl")"
 else
@@ -496,15 +496,15 @@ if start_token_fake "$T/sa" --ttl 10; then
         exited_ok refresh "tokens valid for 10 s, a run of 16 s and more"
         is "token refresh: both tasks ran once" "task_completed false|task_completed false" \
             "$(runs_of "$T/refresh/events.log" s-1)|$(runs_of "$T/refresh/events.log" s-2)"
-        n=$(gcp_stats "$short" .jwt_ok)
+        n=$(fake_stats "$short" .jwt_ok)
         if [ "$n" -ge 2 ]; then ok "token refresh: new tokens fetched before the old ones expired ($n in ${ELAPSED}s)"
         else notok "token refresh: new tokens fetched before the old ones expired" "tokens: $n in ${ELAPSED}s"; fi
-        is "token refresh: the proxy refused nothing" 0 "$(gcp_stats "$sproxy" .unauthorized)"
-        gcp_stop_server "$PROXY_PID"
+        is "token refresh: the proxy refused nothing" 0 "$(fake_stats "$sproxy" .unauthorized)"
+        stop_server "$PROXY_PID"
     else
         notok "token refresh: the proxy starts"
     fi
-    gcp_stop_server "$short_pid"
+    stop_server "$short_pid"
 else
     notok "token refresh: the second token endpoint starts"
 fi
@@ -604,7 +604,7 @@ if start_metadata_fake --instance-name spot-vm-1 --project "$GCP_PROJECT"; then
         is "preemption: the 2 tasks not started can be delivered at once" \
             "$(not_in "s-1 s-2 s-3 s-4" "$started")" "$(sub_ids spot-subscription)"
         is "preemption: instance/preempted was polled, always with Metadata-Flavor: Google" "true 0" \
-            "$(gcp_stats "$md" '"\((.paths["/computeMetadata/v1/instance/preempted"] // 0) >= 1) \(.forbidden)"' | tr -d '"')"
+            "$(fake_stats "$md" '"\((.paths["/computeMetadata/v1/instance/preempted"] // 0) >= 1) \(.forbidden)"' | tr -d '"')"
         if drain_events_pubsub spot "$T/spot/queue.jsonl"; then
             is "preemption: spot_termination also went to spot-events-topic" 1 "$(event_count "$T/spot/queue.jsonl" spot_termination)"
             ka=$(event_count "$T/spot/queue.jsonl" keep_alive)
@@ -614,14 +614,14 @@ if start_metadata_fake --instance-name spot-vm-1 --project "$GCP_PROJECT"; then
         else
             notok "preemption: read spot-events-subscription back"
         fi
-        names=$(gcp_stats "$md" '.paths["/computeMetadata/v1/instance/name"] // 0')
+        names=$(fake_stats "$md" '.paths["/computeMetadata/v1/instance/name"] // 0')
         if [ "$names" -ge 1 ] && [ "$names" -le 2 ]; then ok "keep-alive: instance/name fetched once and kept ($names)"
         else notok "keep-alive: instance/name fetched once and kept" "fetches: $names"; fi
         check "preemption: no sanitizer report" no_sanitizer_report "$T/spot/stderr"
     else
         notok "preemption: the tasks never started" "$(tail -n 20 "$T/spot/stderr")"
     fi
-    gcp_stop_server "$MD_PID"
+    stop_server "$MD_PID"
 else
     notok "preemption: the fake metadata server starts"
 fi
@@ -634,7 +634,7 @@ if start_metadata_fake --instance-name vm-2 --project "$GCP_PROJECT" --preempted
     exited_ok nospot "instance/preempted TRUE without --is-spot"
     is "without --is-spot: the 3 tasks ran, no spot_termination" "$THREE 0" \
         "$(completed "$T/nospot/events.log") $(event_count "$T/nospot/events.log" spot_termination)"
-    gcp_stop_server "$MD_PID"
+    stop_server "$MD_PID"
 else
     notok "without --is-spot: the fake metadata server starts"
 fi
@@ -655,5 +655,5 @@ for entry in "${SETTLED[@]}"; do
 done
 is "no message of a finished run came back after its ack deadline (${#SETTLED[@]} subscriptions)" "" "$back"
 
-gcp_stop_server "$EMU_PID" 10 || diag "the emulator needed SIGKILL"
+stop_server "$EMU_PID" 10 || diag "the emulator needed SIGKILL"
 finish

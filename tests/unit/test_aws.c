@@ -55,6 +55,8 @@ static int xml(const char *doc, size_t len, const char *tag, char *out, size_t s
     return r;
 }
 #define XML(lit, tag, out, size) xml(LIT(lit), (tag), (out), (size))
+/* XML_IS(LIT, TAG, WANT): TAG is found in LIT and its text, in the caller's char out[], is WANT. */
+#define XML_IS(lit, tag, want) do { T_CHECK(XML(lit, tag, out, sizeof out)); T_CHECK_STR(out, (want)); } while (0)
 
 /* cloudtasks__http_header over an exact-size copy of the header block. */
 static int header(const char *block, size_t len, const char *name, char *out, size_t size) {
@@ -64,6 +66,8 @@ static int header(const char *block, size_t len, const char *name, char *out, si
     return r;
 }
 #define HEADER(lit, name, out, size) header(LIT(lit), (name), (out), (size))
+/* HEADER_IS(LIT, NAME, WANT): header NAME is in LIT and its value, in the caller's char out[], is WANT. */
+#define HEADER_IS(lit, name, want) do { T_CHECK(HEADER(lit, name, out, sizeof out)); T_CHECK_STR(out, (want)); } while (0)
 
 /* Stands for "no buffer at all" (data NULL) where ERROR_OF wants an array. */
 static const char NO_DATA[1];
@@ -291,37 +295,26 @@ static const char sts_answer[] =
 
 static void test_xml_basic(void) {
     char out[128];
-    T_CHECK(XML(sts_answer, "AccessKeyId", out, sizeof out));
-    T_CHECK_STR(out, "ASIAEXAMPLE");
-    T_CHECK(XML(sts_answer, "SecretAccessKey", out, sizeof out));
-    T_CHECK_STR(out, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
-    T_CHECK(XML(sts_answer, "SessionToken", out, sizeof out));
-    T_CHECK_STR(out, "AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE==");
-    T_CHECK(XML(sts_answer, "Expiration", out, sizeof out));
-    T_CHECK_STR(out, "2026-11-29T19:36:06Z");
+    XML_IS(sts_answer, "AccessKeyId", "ASIAEXAMPLE");
+    XML_IS(sts_answer, "SecretAccessKey", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY");
+    XML_IS(sts_answer, "SessionToken", "AQoDYXdzEE0a8ANXXXXXXXXNO1ewxE5TijQyp+IEXAMPLE==");
+    XML_IS(sts_answer, "Expiration", "2026-11-29T19:36:06Z");
     /* an element holding others: its raw inner text */
-    T_CHECK(XML("<a><b>x</b></a>", "a", out, sizeof out));
-    T_CHECK_STR(out, "<b>x</b>");
-    T_CHECK(XML("<Code></Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "");
+    XML_IS("<a><b>x</b></a>", "a", "<b>x</b>");
+    XML_IS("<Code></Code>", "Code", "");
     /* the first occurrence */
-    T_CHECK(XML("<r><Code>one</Code><Code>two</Code></r>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "one");
+    XML_IS("<r><Code>one</Code><Code>two</Code></r>", "Code", "one");
     /* names are exact: no prefix match, case-sensitive; an open tag with attributes is not <tag> */
-    T_CHECK(XML("<CodeX>no</CodeX><Code>yes</Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "yes");
-    T_CHECK(XML("<Codes>no</Codes><code>no</code><Code a=\"1\">no</Code><Code>yes</Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "yes");
+    XML_IS("<CodeX>no</CodeX><Code>yes</Code>", "Code", "yes");
+    XML_IS("<Codes>no</Codes><code>no</code><Code a=\"1\">no</Code><Code>yes</Code>", "Code", "yes");
     /* '<' inside the text before the close tag */
-    T_CHECK(XML("<M>a < b </M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "a < b ");
+    XML_IS("<M>a < b </M>", "M", "a < b ");
 }
 
 static void test_xml_nested(void) {
     char out[64];
     /* the same name nested: the text up to the first close tag */
-    T_CHECK(XML("<Code><Code>in</Code></Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "<Code>in");
+    XML_IS("<Code><Code>in</Code></Code>", "Code", "<Code>in");
     /* a <Message> inside <Error> of an <ErrorResponse> */
     T_CHECK(XML("<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code>"
                 "<Message>The request signature we calculated does not match</Message></Error>"
@@ -343,8 +336,7 @@ static void test_xml_truncated(void) {
     T_CHECK(!XML("</Code><Code", "Code", out, sizeof out));
     T_CHECK(memcmp(out, UNTOUCHED, 3) == 0);
     /* the close tag exactly at the end of the buffer */
-    T_CHECK(XML("<Code>end</Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "end");
+    XML_IS("<Code>end</Code>", "Code", "end");
     /* len shorter than the text: the rest is not looked at */
     {
         static const char doc[] = "<Code>abc</Code>";
@@ -358,15 +350,13 @@ static void test_xml_truncated(void) {
     }
     /* NUL bytes inside the buffer are just bytes */
     T_CHECK(!XML("\0<Code>x\0</Code>", "Message", out, sizeof out));
-    T_CHECK(XML("\0\0<Code>x</Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "x");
+    XML_IS("\0\0<Code>x</Code>", "Code", "x");
 }
 
 static void test_xml_out_size(void) {
     char out[8];
     SENTINEL(out);
-    T_CHECK(XML("<C>1234567</C>", "C", out, sizeof out));
-    T_CHECK_STR(out, "1234567");
+    XML_IS("<C>1234567</C>", "C", "1234567");
     SENTINEL(out);
     T_CHECK(!XML("<C>12345678</C>", "C", out, sizeof out));
     T_CHECK(memcmp(out, UNTOUCHED, 3) == 0);
@@ -379,27 +369,18 @@ static void test_xml_out_size(void) {
 /* The five predefined entities are decoded, once; nothing else is. */
 static void test_xml_entities(void) {
     char out[64];
-    T_CHECK(XML("<M>a &amp; b</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "a & b");
-    T_CHECK(XML("<M>&lt;&gt;&quot;&apos;&amp;</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "<>\"'&");
-    T_CHECK(XML("<Message>Value &lt;x&gt; for parameter &quot;Name&quot; isn&apos;t valid</Message>", "Message", out, sizeof out));
-    T_CHECK_STR(out, "Value <x> for parameter \"Name\" isn't valid");
+    XML_IS("<M>a &amp; b</M>", "M", "a & b");
+    XML_IS("<M>&lt;&gt;&quot;&apos;&amp;</M>", "M", "<>\"'&");
+    XML_IS("<Message>Value &lt;x&gt; for parameter &quot;Name&quot; isn&apos;t valid</Message>", "Message", "Value <x> for parameter \"Name\" isn't valid");
     /* one pass: an escaped entity stays an entity */
-    T_CHECK(XML("<M>&amp;lt;&amp;amp;</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "&lt;&amp;");
+    XML_IS("<M>&amp;lt;&amp;amp;</M>", "M", "&lt;&amp;");
     /* character references, other names, a lone '&', a cut entity and wrong case: kept as they are */
-    T_CHECK(XML("<M>&#60;&#x3C;&nbsp;&AMP;&Lt;</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "&#60;&#x3C;&nbsp;&AMP;&Lt;");
-    T_CHECK(XML("<M>a & b &amp</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "a & b &amp");
-    T_CHECK(XML("<M>&</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "&");
-    T_CHECK(XML("<M>&&amp;&</M>", "M", out, sizeof out));
-    T_CHECK_STR(out, "&&&");
+    XML_IS("<M>&#60;&#x3C;&nbsp;&AMP;&Lt;</M>", "M", "&#60;&#x3C;&nbsp;&AMP;&Lt;");
+    XML_IS("<M>a & b &amp</M>", "M", "a & b &amp");
+    XML_IS("<M>&</M>", "M", "&");
+    XML_IS("<M>&&amp;&</M>", "M", "&&&");
     /* an escaped close tag does not end the element */
-    T_CHECK(XML("<Code>&lt;/Code&gt;x</Code>", "Code", out, sizeof out));
-    T_CHECK_STR(out, "</Code>x");
+    XML_IS("<Code>&lt;/Code&gt;x</Code>", "Code", "</Code>x");
     /* an entity cut by len is not decoded: "&am" of "&amp;" */
     {
         static const char doc[] = "<M>&amp;</M>";
@@ -409,16 +390,14 @@ static void test_xml_entities(void) {
         free(p);
     }
     /* an STS secret key with an escaped '&' (XML answers escape it; the JSON ones do not) */
-    T_CHECK(XML("<Credentials><SecretAccessKey>ab&amp;cd/ef+gh</SecretAccessKey></Credentials>", "SecretAccessKey", out, sizeof out));
-    T_CHECK_STR(out, "ab&cd/ef+gh");
+    XML_IS("<Credentials><SecretAccessKey>ab&amp;cd/ef+gh</SecretAccessKey></Credentials>", "SecretAccessKey", "ab&cd/ef+gh");
 }
 
 /* The size that counts is the decoded text's: refused (out untouched) only when that does not fit. */
 static void test_xml_entities_out_size(void) {
     char out[4];
     SENTINEL(out);
-    T_CHECK(XML("<C>&amp;&lt;&gt;</C>", "C", out, sizeof out));   /* 13 bytes of text, 3 decoded */
-    T_CHECK_STR(out, "&<>");
+    XML_IS("<C>&amp;&lt;&gt;</C>", "C", "&<>");   /* 13 bytes of text, 3 decoded */
     SENTINEL(out);
     T_CHECK(!XML("<C>&amp;&lt;&gt;&quot;</C>", "C", out, sizeof out));   /* 4 decoded: no room for the NUL */
     T_CHECK(memcmp(out, UNTOUCHED, 3) == 0);
@@ -451,35 +430,25 @@ static const char sqs_headers[] =
 
 static void test_header_lookup(void) {
     char out[128];
-    T_CHECK(HEADER(sqs_headers, "x-amzn-query-error", out, sizeof out));
-    T_CHECK_STR(out, "AWS.SimpleQueueService.NonExistentQueue;Sender");
-    T_CHECK(HEADER(sqs_headers, "X-AMZN-REQUESTID", out, sizeof out));
-    T_CHECK_STR(out, "0f5b2e3c-1111-2222-3333-444455556666");
+    HEADER_IS(sqs_headers, "x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender");
+    HEADER_IS(sqs_headers, "X-AMZN-REQUESTID", "0f5b2e3c-1111-2222-3333-444455556666");
     T_CHECK(HEADER(sqs_headers, "content-type", out, sizeof out));
     T_CHECK_STR(out, "application/x-amz-json-1.0");   /* not Content-Type-Options */
-    T_CHECK(HEADER(sqs_headers, "Content-Type-Options", out, sizeof out));
-    T_CHECK_STR(out, "nosniff");
+    HEADER_IS(sqs_headers, "Content-Type-Options", "nosniff");
     T_CHECK(HEADER(sqs_headers, "SET-COOKIE", out, sizeof out));
     T_CHECK_STR(out, "a=1");             /* the first of several */
-    T_CHECK(HEADER(sqs_headers, "Content-Length", out, sizeof out));
-    T_CHECK_STR(out, "108");
+    HEADER_IS(sqs_headers, "Content-Length", "108");
 }
 
 static void test_header_trimming(void) {
     char out[64];
-    T_CHECK(HEADER(sqs_headers, "x-padded", out, sizeof out));
-    T_CHECK_STR(out, "padded value");
-    T_CHECK(HEADER(sqs_headers, "X-Empty", out, sizeof out));
-    T_CHECK_STR(out, "");
-    T_CHECK(HEADER(sqs_headers, "X-Blank", out, sizeof out));
-    T_CHECK_STR(out, "");
+    HEADER_IS(sqs_headers, "x-padded", "padded value");
+    HEADER_IS(sqs_headers, "X-Empty", "");
+    HEADER_IS(sqs_headers, "X-Blank", "");
     /* LF-only lines, and a last line without any line end */
-    T_CHECK(HEADER("HTTP/1.1 200 OK\nA: 1\nB:2", "b", out, sizeof out));
-    T_CHECK_STR(out, "2");
-    T_CHECK(HEADER("A: 1\nB:2", "A", out, sizeof out));
-    T_CHECK_STR(out, "1");
-    T_CHECK(HEADER("A:x\r", "a", out, sizeof out));
-    T_CHECK_STR(out, "x");
+    HEADER_IS("HTTP/1.1 200 OK\nA: 1\nB:2", "b", "2");
+    HEADER_IS("A: 1\nB:2", "A", "1");
+    HEADER_IS("A:x\r", "a", "x");
 }
 
 static void test_header_absent(void) {
@@ -502,8 +471,7 @@ static void test_header_absent(void) {
     T_CHECK(!cloudtasks__http_header(&rs, "A", out, sizeof out));
     T_CHECK(memcmp(out, UNTOUCHED, 3) == 0);
     /* exactly fits */
-    T_CHECK(HEADER("A: 123456789012345  \r\n", "A", out, sizeof out));
-    T_CHECK_STR(out, "123456789012345");
+    HEADER_IS("A: 123456789012345  \r\n", "A", "123456789012345");
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -890,21 +858,26 @@ static void test_failed_entries_unknown_ids(void) {
     }
 }
 
+/* Each of ids[0..n-1], alone in a Failed entry of a batch of `batch`, marks no entry. */
+static void check_ids_mark_none(const char *const *ids, size_t n, int batch) {
+    cloudtasks__settle s[CLOUDTASKS__BATCH_MAX];
+    char json[128];
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned m;
+        snprintf(json, sizeof json, "{\"Failed\":[{\"Id\":\"%s\",\"Code\":\"X\"}]}", ids[i]);
+        m = failed_mask(json, batch, s);
+        if (m != 0) printf("#   Id \"%s\" marked entries 0x%x\n", ids[i], m);
+        T_CHECK_INT(m, 0);
+    }
+}
+
 /* The batch Ids are "0".."9" as written by cloudtasks__sqs_settle/send; any other Id names no entry.
    atoi() reads "", "abc" and "4294967296" as entry 0 (and "1x" as 1), which marks an entry that
    succeeded as failed. */
 static void test_failed_entries_non_numeric_ids(void) {
     static const char *const ids[] = {"", "abc", "x1", "1x", " 1", "+1", "01", "1.0", "0x1", "4294967296", "4294967297", "-0"};
-    cloudtasks__settle s[CLOUDTASKS__BATCH_MAX];
-    size_t i;
-    for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-        char json[128];
-        unsigned m;
-        snprintf(json, sizeof json, "{\"Failed\":[{\"Id\":\"%s\",\"Code\":\"X\"}]}", ids[i]);
-        m = failed_mask(json, 10, s);
-        if (m != 0) printf("#   Id \"%s\" marked entries 0x%x\n", ids[i], m);
-        T_CHECK_INT(m, 0);
-    }
+    check_ids_mark_none(ids, sizeof ids / sizeof ids[0], 10);
 }
 
 /* Exactly "0".."9": each marks its own entry and nothing else, and near misses mark none. */
@@ -912,7 +885,6 @@ static void test_failed_entries_exact_ids(void) {
     static const char *const ids[] = {"00", "09", "1 ", "\\t1", "1\\n", "\xD9\xA3", "\\uff11", "\xEF\xBC\x91", "10", "11", "99", "100", "0-", "-", " "};
     cloudtasks__settle s[CLOUDTASKS__BATCH_MAX];
     char json[128];
-    size_t i;
     int k;
     for (k = 0; k < CLOUDTASKS__BATCH_MAX; k++) {
         snprintf(json, sizeof json, "{\"Failed\":[{\"Id\":\"%d\",\"Code\":\"C\",\"Message\":\"m\"}]}", k);
@@ -920,13 +892,7 @@ static void test_failed_entries_exact_ids(void) {
         T_CHECK_STR(s[k].error, "C: m");
         T_CHECK_INT(failed_mask(json, k, s), 0);   /* beyond the batch */
     }
-    for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-        unsigned m;
-        snprintf(json, sizeof json, "{\"Failed\":[{\"Id\":\"%s\",\"Code\":\"X\"}]}", ids[i]);
-        m = failed_mask(json, CLOUDTASKS__BATCH_MAX, s);
-        if (m != 0) printf("#   Id \"%s\" marked entries 0x%x\n", ids[i], m);
-        T_CHECK_INT(m, 0);
-    }
+    check_ids_mark_none(ids, sizeof ids / sizeof ids[0], CLOUDTASKS__BATCH_MAX);
     /* near misses next to a real one: only the real one */
     T_CHECK_INT(failed_mask("{\"Failed\":[{\"Id\":\"02\"},{\"Id\":\"+2\"},{\"Id\":\"2\"},{\"Id\":\" 2\"},{\"Id\":\"2.\"}]}", 10, s), 1u << 2);
 }
@@ -934,24 +900,19 @@ static void test_failed_entries_exact_ids(void) {
 /* ---------------------------------------------------------------------------------------------
    cloudtasks__url_host */
 
+/* CHECK_HOST(URL, WANT): the host of URL, in the caller's char out[64], is WANT. */
+#define CHECK_HOST(url, want) do { cloudtasks__url_host((url), out, sizeof out); T_CHECK_STR(out, (want)); } while (0)
+
 static void test_url_host(void) {
     char out[64];
-    cloudtasks__url_host("https://sqs.us-east-1.amazonaws.com", out, sizeof out);
-    T_CHECK_STR(out, "sqs.us-east-1.amazonaws.com");
-    cloudtasks__url_host("http://localhost:4566/000000000000/q?Action=x#frag", out, sizeof out);
-    T_CHECK_STR(out, "localhost:4566");
-    cloudtasks__url_host("http://169.254.169.254?x=/y", out, sizeof out);
-    T_CHECK_STR(out, "169.254.169.254");
-    cloudtasks__url_host("http://[fd00:ec2::254]:80#x", out, sizeof out);
-    T_CHECK_STR(out, "[fd00:ec2::254]:80");
-    cloudtasks__url_host("localhost:4566/path", out, sizeof out);     /* no scheme */
-    T_CHECK_STR(out, "localhost:4566");
-    cloudtasks__url_host("https://", out, sizeof out);
-    T_CHECK_STR(out, "");
-    cloudtasks__url_host("", out, sizeof out);
-    T_CHECK_STR(out, "");
-    cloudtasks__url_host("/just/a/path", out, sizeof out);
-    T_CHECK_STR(out, "");
+    CHECK_HOST("https://sqs.us-east-1.amazonaws.com", "sqs.us-east-1.amazonaws.com");
+    CHECK_HOST("http://localhost:4566/000000000000/q?Action=x#frag", "localhost:4566");
+    CHECK_HOST("http://169.254.169.254?x=/y", "169.254.169.254");
+    CHECK_HOST("http://[fd00:ec2::254]:80#x", "[fd00:ec2::254]:80");
+    CHECK_HOST("localhost:4566/path", "localhost:4566");     /* no scheme */
+    CHECK_HOST("https://", "");
+    CHECK_HOST("", "");
+    CHECK_HOST("/just/a/path", "");
     /* cut to the output, always terminated */
     cloudtasks__url_host("https://abcdefgh/x", out, 5);
     T_CHECK_STR(out, "abcd");
@@ -969,25 +930,16 @@ static void test_url_host(void) {
 /* user:password@ is left out, so it is never shown (nor signed into the Host header). */
 static void test_url_host_userinfo(void) {
     char out[64];
-    cloudtasks__url_host("https://user:secret@sqs.us-east-1.amazonaws.com/123/q", out, sizeof out);
-    T_CHECK_STR(out, "sqs.us-east-1.amazonaws.com");
-    cloudtasks__url_host("http://user:secret@localhost:4566", out, sizeof out);
-    T_CHECK_STR(out, "localhost:4566");
-    cloudtasks__url_host("http://user@[fd00:ec2::254]:80/x", out, sizeof out);
-    T_CHECK_STR(out, "[fd00:ec2::254]:80");
-    cloudtasks__url_host("http://:@h/", out, sizeof out);
-    T_CHECK_STR(out, "h");
-    cloudtasks__url_host("http://user:secret@", out, sizeof out);
-    T_CHECK_STR(out, "");
-    cloudtasks__url_host("user:secret@localhost:4566/path", out, sizeof out);   /* no scheme */
-    T_CHECK_STR(out, "localhost:4566");
+    CHECK_HOST("https://user:secret@sqs.us-east-1.amazonaws.com/123/q", "sqs.us-east-1.amazonaws.com");
+    CHECK_HOST("http://user:secret@localhost:4566", "localhost:4566");
+    CHECK_HOST("http://user@[fd00:ec2::254]:80/x", "[fd00:ec2::254]:80");
+    CHECK_HOST("http://:@h/", "h");
+    CHECK_HOST("http://user:secret@", "");
+    CHECK_HOST("user:secret@localhost:4566/path", "localhost:4566");   /* no scheme */
     /* an '@' after the host is no user part */
-    cloudtasks__url_host("https://host/path@x", out, sizeof out);
-    T_CHECK_STR(out, "host");
-    cloudtasks__url_host("https://host?u=a@b", out, sizeof out);
-    T_CHECK_STR(out, "host");
-    cloudtasks__url_host("https://host#a@b", out, sizeof out);
-    T_CHECK_STR(out, "host");
+    CHECK_HOST("https://host/path@x", "host");
+    CHECK_HOST("https://host?u=a@b", "host");
+    CHECK_HOST("https://host#a@b", "host");
     /* cut to the output after the user part is gone */
     cloudtasks__url_host("https://user:secret@abcdefgh/x", out, 5);
     T_CHECK_STR(out, "abcd");
@@ -996,22 +948,14 @@ static void test_url_host_userinfo(void) {
 /* "://" is a scheme only before the first '/', '?' or '#'. */
 static void test_url_host_late_scheme(void) {
     char out[64];
-    cloudtasks__url_host("localhost:4566/redirect?to=http://evil.example/", out, sizeof out);
-    T_CHECK_STR(out, "localhost:4566");
-    cloudtasks__url_host("host?next=https://other/", out, sizeof out);
-    T_CHECK_STR(out, "host");
-    cloudtasks__url_host("host#https://other/", out, sizeof out);
-    T_CHECK_STR(out, "host");
-    cloudtasks__url_host("/path://x", out, sizeof out);
-    T_CHECK_STR(out, "");
-    cloudtasks__url_host("https://host/path?u=http://other/", out, sizeof out);   /* the first "://" still counts */
-    T_CHECK_STR(out, "host");
-    cloudtasks__url_host("a:b://c/d", out, sizeof out);
-    T_CHECK_STR(out, "c");
-    cloudtasks__url_host("://host/x", out, sizeof out);   /* an empty scheme is still one */
-    T_CHECK_STR(out, "host");
-    cloudtasks__url_host("user@host/x?y=http://a@b/", out, sizeof out);
-    T_CHECK_STR(out, "host");
+    CHECK_HOST("localhost:4566/redirect?to=http://evil.example/", "localhost:4566");
+    CHECK_HOST("host?next=https://other/", "host");
+    CHECK_HOST("host#https://other/", "host");
+    CHECK_HOST("/path://x", "");
+    CHECK_HOST("https://host/path?u=http://other/", "host");   /* the first "://" still counts */
+    CHECK_HOST("a:b://c/d", "c");
+    CHECK_HOST("://host/x", "host");   /* an empty scheme is still one */
+    CHECK_HOST("user@host/x?y=http://a@b/", "host");
 }
 
 int main(int argc, char **argv) {

@@ -41,15 +41,16 @@ import base64
 import http.client
 import json
 import os
-import select
 import socket
 import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fakes"))
+import fakelib  # noqa: E402  (tests/fakes/fakelib.py)
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
               "transfer-encoding", "upgrade", "expect", "host", "content-length"}
@@ -115,8 +116,7 @@ def parse_json(raw):
         return {}
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(fakelib.ProxyMixin, fakelib.AnyMethod, fakelib.Handler):
     upstream = None
     # An answer leaves in one write (headers and body buffered until handle_one_request flushes),
     # without Nagle: headers and body in two small writes would wait out the client's delayed ACK
@@ -124,35 +124,10 @@ class Handler(BaseHTTPRequestHandler):
     wbufsize = 1 << 16
     disable_nagle_algorithm = True
 
-    def log_message(self, fmt, *args):
-        pass  # one line per request would cost more than the forwarding
-
-    def send_raw(self, code, body, ctype, headers=()):
-        self.send_response(code)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+    # log_name stays None: one line per request would cost more than the forwarding
 
     def send_json(self, code, doc):
         self.send_raw(code, (json.dumps(doc) + "\n").encode(), "application/json")
-
-    def body(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            out = b""
-            while True:
-                n = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if n == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return out
-                out += self.rfile.read(n)
-                self.rfile.readline()
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n > 0 else b""
 
     # ---- control -----------------------------------------------------------------------------------
 
@@ -277,43 +252,10 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     st.nacked += n
 
-    def client_gone(self):
-        """The client closed its connection while its request was upstream."""
-        try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
-
-    def abandoned(self, body):
-        st = self.server.state
-        with st.lock:
-            st.abandoned_answers += 1
-            st.abandoned_messages += body.count(b'"ackId"')
-        self.close_connection = True
-
     def finish(self):
         if self.upstream is not None:
             self.upstream.close()
         super().finish()
-
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_HEAD(self):
-        self.handle_any("HEAD")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_PATCH(self):
-        self.handle_any("PATCH")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
 
 
 def local_only(url):
@@ -322,17 +264,7 @@ def local_only(url):
 
 
 def serve(args):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.state = State()
-    server.args = args
-    tmp = "%s.tmp.%d" % (args.port_file, os.getpid())
-    with open(tmp, "w", encoding="ascii") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.replace(tmp, args.port_file)
-    sys.stderr.write("proxy.py: listening on 127.0.0.1:%d -> %s\n" % (server.server_address[1], args.upstream))
-    sys.stderr.flush()
-    server.serve_forever()
+    fakelib.serve(Handler, State(), args, "proxy.py", " -> %s" % args.upstream)
 
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
