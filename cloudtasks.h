@@ -1749,9 +1749,11 @@ CLOUDTASKS__PRIVATE int cloudtasks__der_uint(const unsigned char **at, const uns
 CLOUDTASKS__PRIVATE const char *cloudtasks__rsa_key_from_der(cloudtasks__rsa_key *k, const unsigned char *der, size_t n) {
     static const unsigned char rsa_oid[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
     unsigned char modulus[CLOUDTASKS__RSA_MAX_BYTES];
-    const unsigned char *at = der, *end = der + n, *q;
+    const unsigned char *at = der, *end, *q;
     cloudtasks__der seq, e;
     size_t len, mlen;
+    if (!der || n < 2) return "it is empty";
+    end = der + n;
     if (!cloudtasks__der_next(&at, end, &seq) || seq.tag != 0x30) return "it is not a DER sequence";
     at = seq.p;
     if (!cloudtasks__der_next(&at, seq.end, &e) || e.tag != 0x02 || e.end - e.p != 1 || *e.p != 0) return "its version is not 0";
