@@ -2941,7 +2941,7 @@ CLOUDTASKS__PRIVATE int cloudtasks__gcp_take_token(cloudtasks__gcp *g, const clo
     else {
         double margin;
         memcpy(g->token, token, token_len + 1);
-        if (expires < 60) expires = 60;   /* nonsense lifetimes would mean a fetch per call */
+        if (!(expires > 0)) expires = 60;   /* a nonsense lifetime must not mean a fetch per call */
         margin = expires > 600 ? 300 : expires / 2;
         g->token_until = cloudtasks__now() + expires - margin;
         g->token_expires = cloudtasks__now() + expires;

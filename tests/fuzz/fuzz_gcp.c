@@ -23,7 +23,7 @@
      err.http_status and exactly the message made of the answer's "error" (or "error.message") and
      "error_description"; for 200, CLOUDTASKS_OK exactly when the body is JSON with an
      "access_token" string that is non-empty, holds no NUL, CR or LF and fits the 4096-byte field
-     (then the token is taken, and expires_in, default 3600, at least 60, sets the expiry, fetched again 5 minutes early
+     (then the token is taken, and expires_in, default 3600, 60 if not above 0, sets the expiry, fetched again 5 minutes early
      or half-way for short ones), else CLOUDTASKS_EPROTOCOL with the fixed message. Whenever it
      fails, the token held before is kept whole.
    - cloudtasks__google_error_of(BODY, STATUS): both outputs terminated inside their sizes and
@@ -183,7 +183,7 @@ static void fuzz_token(const char *body, size_t len, long status) {
     const cloudtasks_json *ex = cloudtasks_json_get(root, "expires_in");
     double expires = cloudtasks_json_typeof(ex) == CLOUDTASKS_JSON_NUMBER ? cloudtasks_json_number(ex, 0) : 3600, t0, t1;
     int rc, usable = token && tlen > 0 && strlen(token) == tlen && tlen < sizeof g.token && strcspn(token, "\r\n") == tlen;
-    if (expires < 60) expires = 60;   /* the header's floor: a nonsense lifetime is not a fetch per call */
+    if (!(expires > 0)) expires = 60;   /* the header's rule: a nonsense lifetime is not a fetch per call */
     memset(&rs, 0, sizeof rs);
     rs.status = status;
     rs.body.data = (char *)body;
