@@ -1468,12 +1468,15 @@ CLOUDTASKS__PRIVATE size_t cloudtasks__format_double(char out[32], double x) {
     if (x == 0) return (size_t)snprintf(out, 32, "%s", 1 / x < 0 ? "-0" : "0");
     if (x >= -9007199254740992.0 && x <= 9007199254740992.0 && x == (double)(int64_t)x)
         return (size_t)snprintf(out, 32, "%lld", (long long)(int64_t)x);
-    /* normal doubles carry at least 15 digits; subnormals fewer, so their search starts at 1 */
-    for (precision = x > -DBL_MIN && x < DBL_MIN ? 1 : 15; precision < 17; precision++) {
-        snprintf(out, 32, "%.*g", precision, x);
-        if (strtod(out, NULL) == x) break;
+    /* normal doubles carry at least 15 digits; subnormals fewer, so their search starts at 1. At
+       most 24 characters ("-1.2345678901234567e-308"); the wider scratch spares compilers that
+       cannot see that bound a truncation warning. */
+    for (precision = x > -DBL_MIN && x < DBL_MIN ? 1 : 15; precision <= 17; precision++) {
+        char t[48];
+        snprintf(t, sizeof t, "%.*g", precision, x);
+        cloudtasks__copy(out, 32, t);
+        if (precision == 17 || strtod(out, NULL) == x) break;
     }
-    if (precision == 17) snprintf(out, 32, "%.17g", x);
     n = strlen(out);
     for (i = 0; i < n; i++) {
         char c = out[i];
