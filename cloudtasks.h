@@ -3765,7 +3765,7 @@ CLOUDTASKS__PRIVATE void cloudtasks__sqs_failed_entries(const cloudtasks_json_do
             snprintf(sent, sizeof sent, "%d", k);
             if (id && id_len == strlen(sent) && memcmp(id, sent, id_len) == 0) break;
         }
-        if (k >= 0 && k < n) snprintf(s[k].error, sizeof s[k].error, "%s: %s", code ? code : "failed", message ? message : "");
+        if (k < n) snprintf(s[k].error, sizeof s[k].error, "%s: %s", code ? code : "failed", message ? message : "");
     }
 }
 
@@ -6693,6 +6693,9 @@ typedef struct cloudtasks__cloud {
     int curl_ready, aws_ready, gcp_ready, net_ready;
 } cloudtasks__cloud;
 
+/* What opening a provider's queues came to: which start-up message the failure gets. */
+enum { CLOUDTASKS__OPENED, CLOUDTASKS__TASK_QUEUE_FAILED, CLOUDTASKS__EVENT_QUEUE_FAILED };
+
 /* AWS: credentials, then the event queue and the task queue (created when missing). */
 CLOUDTASKS__PRIVATE int cloudtasks__cloud_open_sqs(cloudtasks__supervisor *s, cloudtasks__cloud *c, cloudtasks__http *h, cloudtasks_error *err) {
     const cloudtasks__config *cfg = s->cfg;
@@ -6708,14 +6711,14 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_open_sqs(cloudtasks__supervisor *s, cl
     }
     if (rc == CLOUDTASKS_OK && cfg->event_log_to_queue &&
         (rc = cloudtasks__sqs_queue_url(&c->sqs, h, c->sqs.events_name, c->sqs.events_url, sizeof c->sqs.events_url, err)) != CLOUDTASKS_OK)
-        return 2;
+        return CLOUDTASKS__EVENT_QUEUE_FAILED;
     if (rc == CLOUDTASKS_OK) rc = cloudtasks__sqs_queue_url(&c->sqs, h, c->sqs.name, c->sqs.url, sizeof c->sqs.url, err);
-    if (rc != CLOUDTASKS_OK) return 1;
+    if (rc != CLOUDTASKS_OK) return CLOUDTASKS__TASK_QUEUE_FAILED;
     c->net.ops = &cloudtasks__sqs_ops;
     c->net.queue = &c->sqs;
     c->net.watch_spot = cfg->is_spot && !c->aws.imds_disabled;
     cloudtasks__log(CLOUDTASKS__INFO, "Receiving tasks from SQS queue %s (region %s)", c->sqs.name, c->aws.region);
-    return 0;
+    return CLOUDTASKS__OPENED;
 }
 
 /* Google Cloud: credentials and project, then the event topic and the task subscription. */
@@ -6728,18 +6731,20 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_open_pubsub(cloudtasks__supervisor *s,
     q->gcp = &c->gcp;
     q->exactly_once = cfg->exactly_once;
     q->quick = cfg->exit_when_idle >= 0;
-    if (rc != CLOUDTASKS_OK) return 1;
+    if (rc != CLOUDTASKS_OK) return CLOUDTASKS__TASK_QUEUE_FAILED;
     snprintf(q->topic, sizeof q->topic, "projects/%s/topics/%s-topic", p, cfg->queue_name);
     snprintf(q->subscription, sizeof q->subscription, "projects/%s/subscriptions/%s-subscription", p, cfg->queue_name);
     snprintf(q->events_topic, sizeof q->events_topic, "projects/%s/topics/%s-events-topic", p, cfg->queue_name);
     snprintf(q->events_subscription, sizeof q->events_subscription, "projects/%s/subscriptions/%s-events-subscription", p, cfg->queue_name);
-    if (cfg->event_log_to_queue && cloudtasks__pubsub_open_pair(q, h, q->events_topic, q->events_subscription, NULL, err) != CLOUDTASKS_OK) return 2;
-    if (cloudtasks__pubsub_open_pair(q, h, q->topic, q->subscription, &q->ack_deadline, err) != CLOUDTASKS_OK) return 1;
+    if (cfg->event_log_to_queue && cloudtasks__pubsub_open_pair(q, h, q->events_topic, q->events_subscription, NULL, err) != CLOUDTASKS_OK)
+        return CLOUDTASKS__EVENT_QUEUE_FAILED;
+    if (cloudtasks__pubsub_open_pair(q, h, q->topic, q->subscription, &q->ack_deadline, err) != CLOUDTASKS_OK)
+        return CLOUDTASKS__TASK_QUEUE_FAILED;
     c->net.ops = &cloudtasks__pubsub_ops;
     c->net.queue = q;
     c->net.watch_spot = cfg->is_spot;
     cloudtasks__log(CLOUDTASKS__INFO, "Receiving tasks from Pub/Sub subscription %s (ack deadline %d s)", q->subscription, q->ack_deadline);
-    return 0;
+    return CLOUDTASKS__OPENED;
 }
 
 /* Finds (or creates) the queues and starts the network threads. Runs after the pool was forked,
@@ -6758,8 +6763,8 @@ CLOUDTASKS__PRIVATE int cloudtasks__cloud_start(cloudtasks__supervisor *s, cloud
     c->curl_ready = 1;
     rc = gcp ? cloudtasks__cloud_open_pubsub(s, c, &h, &err) : cloudtasks__cloud_open_sqs(s, c, &h, &err);
     cloudtasks__http_close(&h);
-    if (rc == 2) { cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: %s", err.message); return 1; }
-    if (rc != 0) {
+    if (rc == CLOUDTASKS__EVENT_QUEUE_FAILED) { cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing event log queue: %s", err.message); return 1; }
+    if (rc != CLOUDTASKS__OPENED) {
         cloudtasks__log(CLOUDTASKS__ERROR, "Error initializing task queue: %s", err.message);
         cloudtasks__event_message(&s->events, "fatal_exception", err.message);
         cloudtasks__events_flush(&s->events);
